@@ -1,0 +1,1 @@
+"""Entry points: the `wxm` command line and the pipeline runs it drives."""
