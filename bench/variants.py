@@ -1,0 +1,109 @@
+"""The measured variants: this pipeline (`wxm` CLI) and the `rest_api` baseline, as command lines.
+
+Each run gets its own data folder and dlt data dir, so no state leaks between runs, and the
+loaded responses are counted afterwards (outside the measurement) to check every variant
+loaded the same data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from bench.simproc import SimulatorProcess
+from bench.timeutil import iso_z
+
+OURS = "ours"
+BASELINE = "baseline"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def ours_available() -> bool:
+    """True once the `wxm` CLI and the source are importable (they land after the harness)."""
+    try:
+        return (
+            all(
+                importlib.util.find_spec(name) is not None
+                for name in ("pipelines.cli", "sources.wxm")
+            )
+            and wxm_executable().exists()
+        )
+    except (ImportError, ValueError):
+        return False
+
+
+def wxm_executable() -> Path:
+    """The `wxm` console script of the running interpreter's environment."""
+    return Path(sys.executable).parent / "wxm"
+
+
+def child_env(sim: SimulatorProcess, data_dir: Path) -> dict[str, str]:
+    """Environment of a measured run: credentials of the simulator, an isolated dlt data dir."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "SOURCES__WXM__BASE_URL": sim.url,
+            "SOURCES__WXM__USERNAME": sim.username,
+            "SOURCES__WXM__API_KEY": sim.api_key,
+            "DLT_DATA_DIR": str(data_dir / "dlt-home"),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
+            ),
+            "RUNTIME__LOG_LEVEL": env.get("RUNTIME__LOG_LEVEL", "WARNING"),
+        }
+    )
+    return env
+
+
+def ours_argv(
+    mode: str, destination: str, data_dir: Path, after: datetime, before: datetime
+) -> list[str]:
+    """`wxm backfill --from --to` or `wxm sync` into `data_dir`."""
+    argv = [str(wxm_executable()), mode]
+    if mode == "backfill":
+        argv += ["--from", iso_z(after), "--to", iso_z(before)]
+    argv += ["--destination", destination, "--data-dir", str(data_dir)]
+    return argv
+
+
+def baseline_argv(
+    mode: str, destination: str, data_dir: Path, after: datetime, before: datetime
+) -> list[str]:
+    """`python -m bench.baseline` for a window (backfill) or with its cursor (sync)."""
+    argv = [sys.executable, "-m", "bench.baseline", "--data-dir", str(data_dir)]
+    argv += ["--destination", destination, "--from", iso_z(after)]
+    if mode == "backfill":
+        argv += ["--to", iso_z(before)]
+    else:
+        argv += ["--incremental"]
+    return argv
+
+
+def variant_argv(
+    variant: str, mode: str, destination: str, data_dir: Path, after: datetime, before: datetime
+) -> Sequence[str]:
+    """The command line of `variant` (`ours` or `baseline`)."""
+    build = ours_argv if variant == OURS else baseline_argv
+    return build(mode, destination, data_dir, after, before)
+
+
+def count_loaded(variant: str, destination: str, data_dir: Path) -> int | None:
+    """Count the responses a finished run left in its destination (None if not found)."""
+    try:
+        if destination == "duckdb":
+            name = "wxm.duckdb" if variant == OURS else "baseline.duckdb"
+            with duckdb.connect(str(data_dir / name), read_only=True) as con:
+                row = con.execute("select count(*) from wxm.responses").fetchone()
+                return int(row[0]) if row else None
+        from deltalake import DeltaTable
+
+        table = DeltaTable(str(data_dir / "parquet" / "wxm" / "responses"))
+        return int(table.to_pyarrow_dataset().count_rows())
+    except Exception:
+        return None
