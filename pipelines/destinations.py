@@ -1,0 +1,178 @@
+"""Destinations: what `--destination` means, how to load into it, and how to read it back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from deltalake import DeltaTable
+from dlt.common.destination import Destination, TLoaderFileFormat
+from dlt.common.destination.exceptions import InvalidDestinationReference, UnknownDestinationModule
+from dlt.common.schema.typing import TTableFormat
+
+from pipelines.errors import PipelineError
+from pipelines.failures import duckdb_locked_error
+from pipelines.settings import DATASET_NAME, RunSettings
+
+logger = logging.getLogger(__name__)
+
+DUCKDB = "duckdb"
+PARQUET = "parquet"
+
+
+@dataclass(frozen=True)
+class DestinationPlan:
+    """How a run loads into one destination.
+
+    Attributes:
+        name: the destination as given (`duckdb`, `parquet` or a dlt destination name).
+        destination: the dlt destination object.
+        loader_file_format: the file format dlt hands to the loader (None: dlt's default).
+        table_format: `delta` for the parquet output (upserts on files), else None.
+    """
+
+    name: str
+    destination: Destination
+    loader_file_format: TLoaderFileFormat | None
+    table_format: TTableFormat | None
+
+
+def plan_destination(settings: RunSettings) -> DestinationPlan:
+    """Resolve `settings.destination` into a destination to load into.
+
+    `duckdb` is the file `data_dir/wxm.duckdb`, loaded from Parquet files (much faster than
+    insert statements). `parquet` is dlt's filesystem destination under `data_dir/parquet/` with
+    Delta tables, so `merge` upserts instead of appending. Any other name goes to dlt, which
+    takes its credentials from dlt config (`.dlt/secrets.toml` or `DESTINATION__...`).
+
+    Args:
+        settings: the run's settings.
+
+    Returns:
+        the plan for the run.
+
+    Raises:
+        PipelineError: when dlt knows no destination of that name.
+    """
+    name = settings.destination.strip()
+    if name == DUCKDB:
+        duckdb_file = str(settings.duckdb_path.resolve())
+        return DestinationPlan(name, _destination(DUCKDB, credentials=duckdb_file), "parquet", None)
+    if name == PARQUET:
+        bucket_url = settings.parquet_dir.resolve().as_uri()
+        return DestinationPlan(
+            name, _destination("filesystem", bucket_url=bucket_url), "parquet", "delta"
+        )
+    return DestinationPlan(name, _destination(name), None, None)
+
+
+def _destination(ref: str, **kwargs: Any) -> Destination:
+    """Build a dlt destination from its name; a `PipelineError` when dlt has none of that name."""
+    error: Exception | None = None
+    try:
+        destination = Destination.from_reference(ref, **kwargs)
+    except (UnknownDestinationModule, InvalidDestinationReference, ValueError) as exc:
+        destination, error = None, exc
+    if destination is None:
+        raise PipelineError(
+            f"unknown destination {ref!r}: use duckdb, parquet or a dlt destination name "
+            "(e.g. postgres, bigquery, snowflake, motherduck, filesystem)"
+        ) from error
+    return destination
+
+
+@contextmanager
+def open_dataset(settings: RunSettings) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """Open the loaded data for reading as DuckDB schema `wxm`.
+
+    On `duckdb` this is the database file, read-only; on `parquet` an in-memory DuckDB with one
+    view per Delta table. Other destinations cannot be read here: the block gets None.
+
+    Args:
+        settings: the run's settings.
+
+    Yields:
+        a DuckDB connection in which `wxm.<table>` can be queried, or None.
+
+    Raises:
+        PipelineError: when the DuckDB file is locked by another process.
+    """
+    name = settings.destination.strip()
+    if name == DUCKDB:
+        if not settings.duckdb_path.exists():
+            yield None
+            return
+        try:
+            con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+        except duckdb.Error as exc:
+            raise (duckdb_locked_error(exc) or exc) from exc
+        try:
+            yield con
+        finally:
+            con.close()
+    elif name == PARQUET:
+        con = duckdb.connect()
+        try:
+            attach_delta_tables(con, settings.parquet_dir / DATASET_NAME, DATASET_NAME)
+            yield con
+        finally:
+            con.close()
+    else:
+        yield None
+
+
+def attach_delta_tables(con: duckdb.DuckDBPyConnection, root: Path, schema: str) -> list[str]:
+    """Create a view in `schema` for every Delta table under `root`.
+
+    The views read the Parquet files of each table's current Delta version (so no `delta`
+    extension is needed, which DuckDB would have to download).
+
+    Args:
+        con: the DuckDB connection.
+        root: the dataset folder (`data/parquet/wxm`).
+        schema: the DuckDB schema to create the views in.
+
+    Returns:
+        the names of the tables attached.
+    """
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    attached: list[str] = []
+    if not root.is_dir():
+        return attached
+    for folder in sorted(root.iterdir()):
+        if not DeltaTable.is_deltatable(str(folder)):
+            continue
+        files = DeltaTable(str(folder)).file_uris()
+        if not files:
+            continue
+        listed = ", ".join("'" + uri.replace("'", "''") + "'" for uri in files)
+        con.execute(
+            f'CREATE OR REPLACE VIEW "{schema}"."{folder.name}" AS '
+            f"SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+        )
+        attached.append(folder.name)
+    return attached
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists (as a table or a view) in the connection."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of `schema.table`."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {row[0] for row in rows}

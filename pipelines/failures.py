@@ -1,0 +1,138 @@
+"""Translating any failure of a run into one line that names the fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination.exceptions import InvalidDestinationReference, UnknownDestinationModule
+
+from pipelines.errors import PipelineError
+from sources.wxm.exceptions import (
+    ApiError,
+    AuthenticationError,
+    ReconciliationError,
+    WxmError,
+)
+
+_DUCKDB_LOCK = re.compile(r"Could not set lock on file \"?([^\"\n:]+)\"?.*?(?:PID (\d+))?", re.S)
+_PID = re.compile(r"PID (\d+)")
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """Walk an exception and everything it wraps, outermost first.
+
+    Follows `__cause__`, `__context__` and the `exception` attribute dlt's `PipelineStepFailed`
+    carries, so a WXM error raised inside an extraction thread is found under dlt's wrappers.
+
+    Args:
+        exc: the exception caught at the top.
+
+    Yields:
+        each exception in the chain once.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for inner in (
+            getattr(current, "exception", None),
+            current.__cause__,
+            current.__context__,
+        ):
+            if isinstance(inner, BaseException):
+                pending.append(inner)
+
+
+def explain(exc: BaseException) -> str:
+    """Turn any failure of a run into one line that names the fix.
+
+    Args:
+        exc: the exception that ended the run.
+
+    Returns:
+        a single line, never containing a secret (WXM errors are written without them).
+    """
+    chain = list(causes(exc))
+    for found in chain:
+        if isinstance(found, PipelineError):
+            return _one_line(str(found))
+    for found in chain:
+        if isinstance(found, AuthenticationError):
+            return _one_line(
+                f"login to WXM failed ({found}): check sources.wxm.username and "
+                "sources.wxm.api_key in .dlt/secrets.toml or SOURCES__WXM__USERNAME/API_KEY"
+            )
+        if isinstance(found, ReconciliationError):
+            return _one_line(
+                f"reconciliation failed ({found}); the cursor did not move: run `wxm sync` "
+                "again, and report it if it repeats"
+            )
+        if isinstance(found, ApiError):
+            return _one_line(f"WXM API error ({found}): check sources.wxm.base_url and retry")
+        if isinstance(found, WxmError):
+            return _one_line(f"WXM error: {found}")
+    for found in chain:
+        if isinstance(found, ConfigFieldMissingException):
+            return _one_line(_missing_config(found))
+        if isinstance(found, UnknownDestinationModule | InvalidDestinationReference):
+            return _one_line(
+                f"unknown destination: use duckdb, parquet or a dlt destination name ({found})"
+            )
+        message = str(found)
+        if "Could not set lock on file" in message:
+            return _one_line(_duckdb_locked(message))
+    root = chain[-1]
+    return _one_line(f"{type(root).__name__}: {root}")
+
+
+def duckdb_locked_error(exc: BaseException) -> PipelineError | None:
+    """Recognise DuckDB's "file is locked by another process" error.
+
+    Args:
+        exc: an error raised while opening a DuckDB file.
+
+    Returns:
+        a `PipelineError` naming the fix, or None when `exc` is something else.
+    """
+    for found in causes(exc):
+        if "Could not set lock on file" in str(found):
+            return PipelineError(_duckdb_locked(str(found)))
+    return None
+
+
+def _duckdb_locked(message: str) -> str:
+    """Build the line for a DuckDB file held by another process."""
+    match = _DUCKDB_LOCK.search(message)
+    path = match.group(1).strip() if match else "the DuckDB file"
+    pid = _PID.search(message)
+    holder = f" (PID {pid.group(1)})" if pid else ""
+    return (
+        f"{path} is locked by another process{holder}: close the program holding it "
+        "(DuckDB shell, BI tool, another sync) and retry"
+    )
+
+
+def _missing_config(exc: ConfigFieldMissingException) -> str:
+    """Build the line for missing configuration or credentials, naming where to set them."""
+    fields = ", ".join(exc.fields)
+    keys: list[str] = []
+    for field, traces in exc.traces.items():
+        lookups = [getattr(trace, "key", "") for trace in traces]
+        env = next((key for key in lookups if key.isupper()), "")
+        keys.append(env or field)
+    where = ", ".join(dict.fromkeys(keys))
+    return (
+        f"missing configuration: {fields}; set it in .dlt/secrets.toml (see "
+        f".dlt/secrets.toml.example) or as environment variables ({where})"
+    )
+
+
+def _one_line(message: str) -> str:
+    """Collapse a message onto one line."""
+    return " ".join(message.split())

@@ -1,0 +1,351 @@
+"""The pipeline runs behind the `wxm` command: sync, backfill, status and reset.
+
+Each run builds the dlt pipeline `wxm` (dataset `wxm`) in the data folder's working directory,
+holds the pipeline lock for its whole length, and steps through dlt's extract, normalize and load
+itself, so it can count new and changed responses between normalize and load (see `changes`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import dlt
+from dlt.common.pipeline import LoadInfo
+from dlt.extract.source import DltSource
+from dlt.pipeline.exceptions import PipelineNeverRan
+from dlt.pipeline.helpers import pipeline_drop
+
+from pipelines.changes import compare_responses, pending_response_files
+from pipelines.dates import chunks, parse_instant
+from pipelines.destinations import DestinationPlan, open_dataset, plan_destination, table_exists
+from pipelines.errors import PipelineError
+from pipelines.failures import duckdb_locked_error
+from pipelines.locking import pipeline_lock
+from pipelines.models import build_after_load
+from pipelines.settings import DATASET_NAME, RunSettings
+from pipelines.state import find_cursor
+from pipelines.summary import ResponseChanges, RunSummary
+from sources.wxm import wxm_source
+from sources.wxm.stats import SyncStats
+
+logger = logging.getLogger(__name__)
+
+RESPONSES_RESOURCE = "responses"
+
+
+def make_pipeline(settings: RunSettings, plan: DestinationPlan) -> dlt.Pipeline:
+    """Build (or reopen) the dlt pipeline for `settings`.
+
+    Args:
+        settings: the run's settings.
+        plan: the destination to load into.
+
+    Returns:
+        the pipeline, with its working folder under `settings.working_dir`.
+    """
+    return dlt.pipeline(
+        pipeline_name=settings.pipeline_name,
+        dataset_name=DATASET_NAME,
+        destination=plan.destination,
+        pipelines_dir=str(settings.working_dir),
+    )
+
+
+def sync(
+    settings: RunSettings,
+    *,
+    start_date: str | None = None,
+    rescan_days: float | None = None,
+    stats: SyncStats | None = None,
+    source_args: Mapping[str, Any] | None = None,
+) -> RunSummary:
+    """Run the incremental sync: from the stored cursor (minus the lookback) up to now.
+
+    Args:
+        settings: the run's settings.
+        start_date: where the first sync starts (ISO 8601); whole history when None.
+        rescan_days: how many days before the cursor to re-read; the source's
+            `lookback_days` (default 7) when None.
+        stats: counters the source updates (pass one to show progress); a new one when None.
+        source_args: extra arguments for `wxm_source` (e.g. `base_url`, `rate_limit`); the
+            source takes the rest from dlt config and secrets.
+
+    Returns:
+        what the run did.
+
+    Raises:
+        PipelineError: for bad input or a busy pipeline; any other failure propagates as is
+            (see `pipelines.failures.explain`).
+    """
+    started = time.monotonic()
+    args = dict(source_args or {})
+    if start_date is not None:
+        parse_instant(start_date, "--start-date")
+        args["start_date"] = start_date
+    if rescan_days is not None:
+        if rescan_days < 0:
+            raise PipelineError(f"--rescan {rescan_days} is negative: give a number of days >= 0")
+        args["lookback_days"] = float(rescan_days)
+    stats = stats if stats is not None else SyncStats()
+
+    settings.prepare()
+    plan = plan_destination(settings)
+    with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        pipeline = make_pipeline(settings, plan)
+        outcome = _run_steps(pipeline, plan, settings, [wxm_source(stats=stats, **args)])
+        build_after_load(settings)
+    return _summary("sync", settings, stats, outcome, started)
+
+
+def backfill(
+    settings: RunSettings,
+    *,
+    date_from: str,
+    date_to: str,
+    chunk_days: float = 30.0,
+    stats: SyncStats | None = None,
+    source_args: Mapping[str, Any] | None = None,
+) -> RunSummary:
+    """Load the responses of `[date_from, date_to]` in chunks, leaving the incremental cursor alone.
+
+    Each chunk is its own load, so an interrupted backfill keeps the chunks already loaded. The
+    configuration resources are loaded with the first chunk only.
+
+    Args:
+        settings: the run's settings.
+        date_from: start of the range (ISO 8601 date or date-time, UTC unless an offset is given).
+        date_to: end of the range; a plain date includes that whole day.
+        chunk_days: days per chunk.
+        stats: counters the source updates; a new one when None.
+        source_args: extra arguments for `wxm_source`.
+
+    Returns:
+        what the run did, all chunks together.
+
+    Raises:
+        PipelineError: for bad dates or a busy pipeline.
+    """
+    started = time.monotonic()
+    start = parse_instant(date_from, "--from")
+    end = parse_instant(date_to, "--to", end_of_day=True)
+    if end <= start:
+        raise PipelineError(f"--to {date_to} is not after --from {date_from}: swap them")
+    if chunk_days <= 0:
+        raise PipelineError(f"--chunk-days {chunk_days} must be positive")
+    stats = stats if stats is not None else SyncStats()
+
+    settings.prepare()
+    plan = plan_destination(settings)
+    with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        pipeline = make_pipeline(settings, plan)
+        sources = _backfill_sources(start, end, chunk_days, stats, dict(source_args or {}))
+        outcome = _run_steps(pipeline, plan, settings, sources)
+        build_after_load(settings)
+    return _summary("backfill", settings, stats, outcome, started)
+
+
+def _backfill_sources(
+    start: datetime, end: datetime, chunk_days: float, stats: SyncStats, args: dict[str, Any]
+) -> Iterator[DltSource]:
+    """One source per chunk; all resources in the first, only responses afterwards."""
+    for index, (lower, upper) in enumerate(chunks(start, end, chunk_days)):
+        logger.info("Backfill chunk %d: %s .. %s", index + 1, lower.isoformat(), upper.isoformat())
+        source = wxm_source(stats=stats, backfill_from=lower, backfill_to=upper, **args)
+        yield source if index == 0 else source.with_resources(RESPONSES_RESOURCE)
+
+
+@dataclass
+class _Outcome:
+    """What the dlt steps of a run produced."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    changes: ResponseChanges | None = field(default_factory=ResponseChanges)
+    load_ids: list[str] = field(default_factory=list)
+
+
+def _run_steps(
+    pipeline: dlt.Pipeline,
+    plan: DestinationPlan,
+    settings: RunSettings,
+    sources: Iterable[DltSource],
+) -> _Outcome:
+    """Finish what an earlier run left pending, then extract, normalize and load each source."""
+    outcome = _Outcome()
+    try:
+        pipeline.sync_destination()
+    except Exception as exc:
+        raise (duckdb_locked_error(exc) or exc) from exc
+
+    if pipeline.has_pending_data:
+        logger.warning("Loading the packages an earlier run left pending before fetching more")
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+        if pipeline.list_normalized_load_packages():
+            _load(pipeline, outcome)
+
+    for source in sources:
+        extract_args: dict[str, Any] = {"loader_file_format": plan.loader_file_format}
+        if plan.table_format is not None:
+            extract_args["table_format"] = plan.table_format
+        pipeline.extract(source, **extract_args)
+        normalize_info = pipeline.normalize()
+        for table, count in normalize_info.row_counts.items():
+            if not table.startswith("_dlt"):
+                outcome.rows[table] += count
+        changes = compare_responses(settings, pending_response_files(pipeline))
+        if outcome.changes is not None and changes is not None:
+            outcome.changes = outcome.changes + changes
+        else:
+            outcome.changes = None
+        outcome.load_ids.extend(_load(pipeline, outcome).loads_ids)
+    return outcome
+
+
+def _load(pipeline: dlt.Pipeline, outcome: _Outcome) -> LoadInfo:
+    """Load the normalized packages; a failed job fails the run (it stays pending for the next)."""
+    try:
+        info = pipeline.load()
+    except Exception as exc:
+        raise (duckdb_locked_error(exc) or exc) from exc
+    info.raise_on_failed_jobs()
+    return info
+
+
+def _summary(
+    command: str, settings: RunSettings, stats: SyncStats, outcome: _Outcome, started: float
+) -> RunSummary:
+    """Assemble the summary of a finished run."""
+    counters = stats.snapshot()
+    return RunSummary(
+        command=command,
+        destination=settings.destination,
+        windows=counters["windows_done"],
+        requests=counters["requests"],
+        rate_limited=counters["rate_limited"],
+        retries=counters["retries"],
+        responses_fetched=counters["responses"],
+        changes=outcome.changes,
+        rows=dict(outcome.rows),
+        load_ids=outcome.load_ids,
+        duration_s=time.monotonic() - started,
+    )
+
+
+@dataclass
+class StatusReport:
+    """The state of a pipeline, for `wxm status`.
+
+    Attributes:
+        pipeline_name: the dlt pipeline name.
+        destination: the destination name.
+        working_dir: dlt's working folder.
+        cursor: the stored cursor of the responses (UTC), or None before the first sync.
+        last_load_at: when the last load finished at the destination, or None.
+        last_load_id: the dlt load id of the last load, or None.
+        pending_packages: load packages waiting for the next run (after a failure).
+        row_counts: rows per table at the destination (None when it cannot be read here).
+    """
+
+    pipeline_name: str
+    destination: str
+    working_dir: str
+    cursor: str | None
+    last_load_at: datetime | None
+    last_load_id: str | None
+    pending_packages: int
+    row_counts: dict[str, int] | None
+
+
+def status(settings: RunSettings) -> StatusReport:
+    """Read the cursor, the last load and the row counts, without changing anything.
+
+    Args:
+        settings: the run's settings.
+
+    Returns:
+        the report.
+    """
+    plan = plan_destination(settings)
+    pipeline = make_pipeline(settings, plan)
+    state: Mapping[str, Any] = pipeline.state if settings.working_dir.exists() else {}
+    pending = 0
+    if settings.working_dir.exists():
+        pending = len(pipeline.list_extracted_load_packages()) + len(
+            pipeline.list_normalized_load_packages()
+        )
+
+    last_at: datetime | None = None
+    last_id: str | None = None
+    counts: dict[str, int] | None = None
+    with open_dataset(settings) as con:
+        if con is not None:
+            counts = {}
+            tables = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                "ORDER BY table_name",
+                [DATASET_NAME],
+            ).fetchall()
+            for (table,) in tables:
+                if table.startswith("_dlt"):
+                    continue
+                found = con.execute(f'SELECT count(*) FROM "{DATASET_NAME}"."{table}"').fetchone()
+                counts[table] = int(found[0]) if found else 0
+            if table_exists(con, DATASET_NAME, "_dlt_loads"):
+                last = con.execute(
+                    f'SELECT load_id, inserted_at FROM "{DATASET_NAME}"."_dlt_loads" '
+                    "WHERE status = 0 ORDER BY inserted_at DESC LIMIT 1"
+                ).fetchone()
+                if last:
+                    last_id, last_at = str(last[0]), last[1]
+
+    return StatusReport(
+        pipeline_name=settings.pipeline_name,
+        destination=settings.destination,
+        working_dir=str(settings.working_dir),
+        cursor=find_cursor(state),
+        last_load_at=last_at,
+        last_load_id=last_id,
+        pending_packages=pending,
+        row_counts=counts,
+    )
+
+
+def reset(settings: RunSettings, *, drop_data: bool = False) -> bool:
+    """Forget the pipeline's state (the cursor) locally and at the destination.
+
+    dlt restores state from the destination when the working folder is gone, so deleting the
+    folder alone would not forget anything: the reset is committed to the destination as a load.
+    The data stays unless `drop_data` is set; the next sync then re-reads the whole history
+    and upserts it (no duplicates).
+
+    Args:
+        settings: the run's settings.
+        drop_data: also drop the tables at the destination.
+
+    Returns:
+        True when there was state to forget.
+    """
+    settings.prepare()
+    plan = plan_destination(settings)
+    with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        pipeline = make_pipeline(settings, plan)
+        try:
+            pipeline.sync_destination()
+        except Exception as exc:
+            raise (duckdb_locked_error(exc) or exc) from exc
+        try:
+            drop = pipeline_drop(pipeline, drop_all=True, state_paths="*", state_only=not drop_data)
+        except PipelineNeverRan:
+            logger.info("Pipeline `%s` has no state to forget", settings.pipeline_name)
+            pipeline.drop()
+            return False
+        had_state = not drop.is_empty
+        drop()
+    logger.info("Forgot the state of pipeline `%s`", settings.pipeline_name)
+    return had_state

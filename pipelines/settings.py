@@ -1,0 +1,85 @@
+"""Where a run keeps its files: the data folder, the dlt working folder and the output paths."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.errors import PipelineError
+
+PIPELINE_NAME = "wxm"
+DATASET_NAME = "wxm"
+DEFAULT_DATA_DIR = Path("data")
+DEFAULT_DESTINATION = "duckdb"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The paths and names one run of the pipeline uses.
+
+    Attributes:
+        data_dir: folder for the outputs (`wxm.duckdb`, `parquet/`, the parquet catalog).
+        pipelines_dir: dlt's working folder (state, schemas, pending load packages);
+            `data_dir/.dlt-pipelines` unless given, so a data folder is self-contained.
+        destination: `duckdb`, `parquet` or any dlt destination name.
+        pipeline_name: the dlt pipeline name; the demo uses its own so it never touches a real one.
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    pipelines_dir: Path | None = None
+    destination: str = DEFAULT_DESTINATION
+    pipeline_name: str = PIPELINE_NAME
+
+    @property
+    def working_dir(self) -> Path:
+        """dlt's working folder (`pipelines_dir` argument of `dlt.pipeline`)."""
+        return (
+            self.pipelines_dir
+            if self.pipelines_dir is not None
+            else self.data_dir / ".dlt-pipelines"
+        )
+
+    @property
+    def duckdb_path(self) -> Path:
+        """The DuckDB database file of the `duckdb` destination."""
+        return self.data_dir / "wxm.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """The root folder of the `parquet` destination (Delta tables)."""
+        return self.data_dir / "parquet"
+
+    @property
+    def catalog_path(self) -> Path:
+        """The DuckDB catalog file of views over the `parquet` destination."""
+        return self.data_dir / "wxm_parquet.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that keeps two runs of the same pipeline apart."""
+        return self.working_dir / f"{self.pipeline_name}.lock"
+
+    def prepare(self) -> None:
+        """Create the data and working folders and check that both can be written.
+
+        Raises:
+            PipelineError: when a folder cannot be created or written.
+        """
+        for folder in (self.data_dir, self.working_dir):
+            _ensure_writable(folder)
+
+
+def _ensure_writable(folder: Path) -> None:
+    """Create `folder` if needed and prove it is writable by creating a file in it."""
+    fix = "choose another --data-dir/--pipelines-dir or fix its permissions"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(folder)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or "permission denied"
+        raise PipelineError(f"folder {folder} is not writable ({reason}): {fix}") from exc
