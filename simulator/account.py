@@ -120,8 +120,8 @@ class Account:
         """The Answer of a key as served (a fresh copy)."""
         return orjson.loads(self.answer_bytes(key))  # type: ignore[no-any-return,unused-ignore]
 
-    def answer_bytes(self, key: int) -> bytes:
-        """The serialized Answer of a key (LRU-cached)."""
+    def answer_bytes(self, key: int, position: int | None = None) -> bytes:
+        """The serialized Answer of a key (LRU-cached); `position` saves a lookup if known."""
         with self.lock:
             cached = self._bytes.get(key)
             if cached is not None:
@@ -132,7 +132,8 @@ class Account:
                 data = orjson.dumps(edited)
             else:
                 moment, rid, loc, partial = self._record(key)
-                position = self._position(key)
+                if position is None:
+                    position = self._position(key)
                 archived = bool(self.archived_flags[position]) if position is not None else False
                 data = orjson.dumps(self.gen.answer(key, rid, moment, loc, archived, partial))
             self._bytes[key] = data

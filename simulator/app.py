@@ -339,7 +339,7 @@ class SimulatorApp:
     def _rows_bytes(self, positions: Any) -> list[bytes]:
         account = self.account
         with account.lock:
-            return [account.answer_bytes(account.key_at(int(p))) for p in positions]
+            return [account.answer_bytes(account.key_at(int(p)), int(p)) for p in positions]
 
     def _r_answers_page(self, params: tuple[str, ...], body: bytes) -> Reply:
         try:

@@ -7,6 +7,7 @@ loading them.
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -293,6 +294,7 @@ LAST_NAMES = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def _ascii(text: str) -> str:
     """A lower-case ASCII rendering of a name, for logins and e-mail addresses."""
     plain = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O"))

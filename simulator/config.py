@@ -68,7 +68,7 @@ class SimulatorConfig:
     admin: bool = False
     host: str = "127.0.0.1"
     port: int = 0
-    cache_size: int = 50_000
+    cache_size: int = 10_000
 
     def __post_init__(self) -> None:
         """Validate the fields that would otherwise fail late and obscurely."""

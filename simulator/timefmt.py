@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -76,12 +77,17 @@ class _Formatter:
     def __call__(self, ms: int) -> str:
         """Format one instant."""
         seconds, millis = divmod(ms, 1000)
-        base = (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+        base = _second_text(seconds)
         if self.fraction_digits == 3:
             return f"{base}.{millis:03d}{self.suffix}"
         if self.fraction_digits == 7:
             return f"{base}.{millis:03d}0000{self.suffix}"
         return f"{base}{self.suffix}"
+
+
+@functools.lru_cache(maxsize=65_536)
+def _second_text(seconds: int) -> str:
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def rfc1123(moment: datetime) -> str:
