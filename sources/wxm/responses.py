@@ -1,0 +1,376 @@
+"""The `responses` resource: windows of WXM Answers, fetched concurrently, reconciled, shaped.
+
+How each point of wxm-api.md §4 is answered (with `windows.py`):
+
+1. *Client-set `responseDateTime`, late arrivals*: every sync re-scans `lookback_days` (default 7)
+   before the stored cursor; older late arrivals need a backfill (`backfill_from/_to`).
+2. *Responses change without a modified stamp*: the re-scan re-reads them; rows are upserted on
+   their keys (merge), and `responses.content_hash` shows what changed.
+3. *Archived responses are hidden by default*: every FilterBy asks for `mashup.withArchived`.
+4. *Deletions leave no trace*: only a re-scan can see them; the ids of every re-scanned window are
+   fetched in full, so the pipeline can compare them (the source itself never deletes rows).
+5. *Many responses per second*: windows share their inclusive boundaries and are cut on
+   milliseconds; responses are de-duplicated by id within a window and against the previous one.
+6. *Shifting pages*: each sync's range ends at a fixed instant in the past; pages are read oldest
+   first (`sortByOldest`); page numbering is detected once (0-based, or 1-based with 0 as an alias
+   of 1) and every window is reconciled, so a wrong reading cannot pass silently.
+7. *15 requests/s with slow pages*: pages of several windows are fetched by a pool of
+   `max_in_flight` threads through the shared rate limiter; windows are still yielded in order.
+
+Reconciliation: a window's distinct ids must equal the `totalCount` its pages report (or
+`/api/answers/count` when pages carry none), and all pages must agree on it. A mismatch re-fetches
+the window (twice), then raises `ReconciliationError`.
+
+Cursor: `state["cursor"]` (dlt resource state, ISO text, parsed to a tz-aware datetime before any
+comparison) is the end of the last window that was reconciled and yielded; after the last window
+it is the scan range's fixed end. dlt commits state with the load package, so the cursor moves only
+with loaded data; an error stops the extract and the cursor stays where the last load left it. A
+backfill (`backfill_from` and `backfill_to`) scans exactly that range and never touches the cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+from dlt.common.schema.typing import TWriteDispositionConfig
+from dlt.extract import DltResource
+
+from sources.wxm.client import AnswersPage, WxmClient
+from sources.wxm.exceptions import ApiError, ReconciliationError
+from sources.wxm.stats import SyncStats
+from sources.wxm.windows import (
+    Span,
+    Window,
+    fixed_end,
+    format_instant,
+    pages_for,
+    parse_instant,
+    plan_windows,
+    scan_range,
+)
+from transforms.shape import RESPONSE_TABLES, TABLES, Shaper, dlt_columns
+
+logger = logging.getLogger(__name__)
+
+PAGES_PER_WINDOW = 8
+"""A window holds at most this many pages: enough to keep the pool busy, small enough to hold."""
+RECONCILE_ATTEMPTS = 3
+BOUND_PAD = timedelta(milliseconds=1)
+EARLIEST_PROBE_START = datetime(1900, 1, 1, tzinfo=UTC)
+MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "upsert"}
+
+
+def filter_by(start: datetime, end: datetime) -> dict[str, Any]:
+    """The FilterBy body of a window: oldest first, archived included.
+
+    The bounds are widened by `BOUND_PAD` on each side, so `[start, end]` is covered whether the API
+    reads `afterdate`/`beforedate` as inclusive (documented guess) or exclusive.
+    """
+    return {
+        "afterdate": format_instant(start - BOUND_PAD),
+        "beforedate": format_instant(end + BOUND_PAD),
+        "sortByOldest": True,
+        "mashup": {"withArchived": True},
+    }
+
+
+@dataclass
+class FetchSettings:
+    """How windows are fetched.
+
+    Attributes:
+        page_size: rows per page (`{rows}` in the path; WXM clients use 25-1000).
+        max_in_flight: concurrent requests.
+        pages_per_window: the most pages a planned window should hold.
+    """
+
+    page_size: int = 500
+    max_in_flight: int = 8
+    pages_per_window: int = PAGES_PER_WINDOW
+
+
+class WindowFetcher:
+    """Counts, plans and fetches windows of responses with a pool of threads.
+
+    Args:
+        client: the shared client.
+        settings: page size and concurrency.
+        stats: the sync's counters.
+    """
+
+    def __init__(self, client: WxmClient, settings: FetchSettings, stats: SyncStats) -> None:
+        if not 1 <= settings.page_size <= 1000:
+            raise ValueError("page_size must be between 1 and 1000")
+        self.client = client
+        self.settings = settings
+        self.stats = stats
+        self.pool = ThreadPoolExecutor(max(1, settings.max_in_flight), "wxm-request")
+        self._page_base: int | None = None
+        self._base_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the request pool (queued requests are dropped)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- counting and planning ----------------------------------------------------------------
+
+    def count(self, span: Span) -> int:
+        """`/api/answers/count` of a span (archived included)."""
+        return self.client.answers_count(filter_by(*span))
+
+    def count_many(self, spans: Sequence[Span]) -> list[int]:
+        """Counts of several spans, sent concurrently, in order."""
+        return list(self.pool.map(self.count, spans))
+
+    def earliest(self) -> datetime | None:
+        """The oldest response's instant (two one-row pages, oldest first), or None if none."""
+        body = filter_by(EARLIEST_PROBE_START, fixed_end())
+        instants = []
+        for page in (0, 1):
+            try:
+                result = self.client.answers_page(body, page, 1)
+            except ApiError as error:
+                logger.debug("probe of page %d failed: %s", page, error)
+                continue
+            for answer in result.responses:
+                try:
+                    instants.append(parse_instant(answer.get("responseDateTime") or ""))
+                except ValueError:
+                    continue
+        return min(instants) if instants else None
+
+    def plan(self, start: datetime, end: datetime) -> list[Window]:
+        """Windows of at most `pages_per_window` pages over `[start, end]`."""
+        target = self.settings.page_size * self.settings.pages_per_window
+        return plan_windows(start, end, self.count_many, target=target)
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def page(self, window: Window, number: int) -> AnswersPage:
+        """One page of a window."""
+        return self.client.answers_page(
+            filter_by(window.start, window.end), number, self.settings.page_size
+        )
+
+    def page_base(self, window: Window) -> int:
+        """The number of the first page (0 or 1), detected once on the first non-empty window.
+
+        Page 0 and page 1 are read: identical ids (or a failing or empty page 0) mean 1-based
+        numbering with 0 accepted as an alias; different ids mean 0-based numbering.
+        """
+        with self._base_lock:
+            if self._page_base is None:
+                self._page_base = self._detect_page_base(window)
+                logger.info("WXM page numbering starts at %d", self._page_base)
+            return self._page_base
+
+    def _detect_page_base(self, window: Window) -> int:
+        try:
+            first = self.page(window, 0)
+        except ApiError as error:
+            if error.status is not None and 400 <= error.status < 500:
+                return 1
+            raise
+        if not first.responses:
+            return 1
+        if first.current_page == 1:
+            return 1
+        second = self.page(window, 1)
+        same = [a.get("id") for a in first.responses] == [a.get("id") for a in second.responses]
+        return 1 if same else 0
+
+    def fetch_window(self, window: Window) -> list[dict[str, Any]]:
+        """Every response of a window, de-duplicated by id, oldest first, reconciled.
+
+        Raises:
+            ReconciliationError: the distinct ids never matched the window's count.
+        """
+        base = self.page_base(window)
+        expected = window.count
+        fetched = 0
+        for attempt in range(1, RECONCILE_ATTEMPTS + 1):
+            answers, totals = self._read_window(window, base, expected)
+            fetched = len(answers)
+            if not totals:
+                totals = {self.count((window.start, window.end))}
+            if len(totals) == 1 and fetched == next(iter(totals)):
+                return list(answers.values())
+            expected = max(totals)
+            if attempt < RECONCILE_ATTEMPTS:
+                self.stats.add("reconciliation_retries")
+                logger.warning(
+                    "window %s: %d distinct responses fetched, the API reports %s; fetching again",
+                    window,
+                    fetched,
+                    sorted(totals),
+                )
+        raise ReconciliationError(str(window), expected, fetched, RECONCILE_ATTEMPTS)
+
+    def _read_window(
+        self, window: Window, base: int, expected: int
+    ) -> tuple[dict[str, dict[str, Any]], set[int]]:
+        size = self.settings.page_size
+        numbers = list(range(base, base + pages_for(expected, size)))
+        pages = list(self.pool.map(lambda n: self.page(window, n), numbers))
+        answers: dict[str, dict[str, Any]] = {}
+        totals: set[int] = set()
+
+        def take(page: AnswersPage) -> None:
+            if page.total_count is not None:
+                totals.add(page.total_count)
+            for answer in page.responses:
+                answers.setdefault(str(answer.get("id")), answer)
+
+        for page in pages:
+            take(page)
+        # the window grew, or `totalCount` promises more: read on until an empty page
+        total = max(totals) if totals else expected
+        next_number = numbers[-1] + 1
+        extra = 0
+        while len(answers) < total and pages[-1].responses and extra <= pages_for(total, size):
+            pages.append(self.page(window, next_number))
+            take(pages[-1])
+            total = max(totals) if totals else total
+            next_number += 1
+            extra += 1
+        self.stats.add("responses", len(answers), progress=True)
+        return answers, totals
+
+    def iter_windows(
+        self, windows: Sequence[Window]
+    ) -> Iterator[tuple[Window, list[dict[str, Any]]]]:
+        """Fetch windows concurrently (bounded look-ahead) and yield them in order."""
+        lookahead = max(2, -(-self.settings.max_in_flight // self.settings.pages_per_window) + 1)
+        runner = ThreadPoolExecutor(lookahead, "wxm-window")
+        pending: deque[tuple[Window, Future[list[dict[str, Any]]]]] = deque()
+        queue = iter(windows)
+        try:
+            for window in queue:
+                pending.append((window, runner.submit(self.fetch_window, window)))
+                if len(pending) >= lookahead:
+                    break
+            while pending:
+                window, future = pending.popleft()
+                answers = future.result()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append((following, runner.submit(self.fetch_window, following)))
+                yield window, answers
+        finally:
+            for _, future in pending:
+                future.cancel()
+            runner.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class ResponsesConfig:
+    """What one sync of the `responses` resource scans.
+
+    Attributes:
+        start_date: first sync's start; None = whole history.
+        lookback: re-scan before the cursor.
+        backfill: explicit `[from, to]`; the cursor is neither read nor written.
+    """
+
+    start_date: datetime | None
+    lookback: timedelta
+    backfill: Span | None
+
+
+def responses_resource(
+    fetcher: WindowFetcher,
+    shaper_factory: Callable[[], Shaper],
+    config: ResponsesConfig,
+    stats: SyncStats,
+) -> DltResource:
+    """The `responses` resource (tables `responses`, `answers`, `notes`, `tickets`).
+
+    Args:
+        fetcher: counts, plans and fetches windows.
+        shaper_factory: builds the `Shaper` (fetches the questions and settings once).
+        config: scan settings.
+        stats: the sync's counters.
+
+    Returns:
+        A resource whose rows carry table names; every table merges (upsert) on its keys.
+    """
+
+    def responses() -> Iterator[Any]:
+        state = dlt.current.resource_state()
+        end = fixed_end()
+        incremental = config.backfill is None
+        span: Span | None = None
+        if config.backfill is not None:
+            if config.backfill[0] <= min(config.backfill[1], end):
+                span = (config.backfill[0], min(config.backfill[1], end))
+        else:
+            cursor = parse_instant(state["cursor"]) if state.get("cursor") else None
+            span = scan_range(
+                end=end,
+                cursor=cursor,
+                lookback=config.lookback,
+                start_date=config.start_date,
+                earliest=fetcher.earliest,
+            )
+        logger.info(
+            "scanning responses %s (%s)",
+            f"{format_instant(span[0])}..{format_instant(span[1])}" if span else "nothing",
+            "incremental" if incremental else "backfill, cursor untouched",
+        )
+        try:
+            windows = fetcher.plan(*span) if span else []
+            stats.add("windows_total", len(windows), progress=True)
+            shaper = shaper_factory() if windows else None
+            previous_ids: set[str] = set()
+            for window, answers in fetcher.iter_windows(windows):
+                assert shaper is not None
+                rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                ids: set[str] = set()
+                for answer in answers:
+                    answer_id = str(answer.get("id"))
+                    ids.add(answer_id)
+                    if answer_id in previous_ids:  # on the boundary shared with the last window
+                        continue
+                    for table, row in shaper.rows(answer):
+                        rows[table].append(row)
+                for table in RESPONSE_TABLES:
+                    if rows.get(table):
+                        yield dlt.mark.with_table_name(rows[table], table)
+                previous_ids = ids
+                if incremental:
+                    _advance(state, window.end)
+                stats.add("windows_done", progress=True)
+            if incremental and span is not None:
+                _advance(state, span[1])
+            elif incremental and span is None and not state.get("cursor"):
+                _advance(state, end)
+        finally:
+            fetcher.close()
+
+    # NOTE: a table variant starts from a copy of the resource's own hints, so those carry only
+    # the write disposition; each table's keys and columns live in its variant alone.
+    resource = dlt.resource(responses, name="responses", write_disposition=MERGE)
+    for table in RESPONSE_TABLES:
+        resource.apply_hints(
+            table_name=table,
+            write_disposition=MERGE,
+            primary_key=list(TABLES[table].primary_key),
+            columns=dlt_columns(table),
+            create_table_variant=True,
+        )
+    return resource
+
+
+def _advance(state: dict[str, Any], instant: datetime) -> None:
+    """Move the cursor forward to `instant` (never backwards; compared as datetimes)."""
+    current = parse_instant(state["cursor"]) if state.get("cursor") else None
+    if current is None or instant > current:
+        state["cursor"] = format_instant(instant)
