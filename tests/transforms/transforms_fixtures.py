@@ -254,3 +254,58 @@ def rows_by_table(shaper: Shaper, *answers: dict[str, Any]) -> dict[str, list[di
         for table, row in shaper.rows(body):
             tables.setdefault(table, []).append(row)
     return tables
+
+
+def create_tables(con: Any, schema: str = "wxm", tables: Any = None) -> None:
+    """Create the shaped tables in DuckDB from `TABLES` (as the destination would)."""
+    from transforms.models import DUCKDB_TYPES
+    from transforms.tables import TABLES
+
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for name in tables or TABLES:
+        spec = TABLES[name]
+        columns = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.data_type]}' for c in spec.columns)
+        con.execute(f'CREATE TABLE IF NOT EXISTS {schema}."{name}" ({columns})')
+
+
+def insert_rows(con: Any, table: str, rows: list[dict[str, Any]], schema: str = "wxm") -> None:
+    """Insert shaped rows (JSON columns serialised) into a table made by `create_tables`."""
+    import json
+
+    from transforms.tables import TABLES
+
+    if not rows:
+        return
+    spec = TABLES[table]
+    json_columns = {c.name for c in spec.columns if c.data_type == "json"}
+    values = [
+        [
+            json.dumps(r[c]) if c in json_columns and r[c] is not None else r[c]
+            for c in spec.column_names
+        ]
+        for r in rows
+    ]
+    marks = ", ".join("?" for _ in spec.columns)
+    con.executemany(f'INSERT INTO {schema}."{table}" VALUES ({marks})', values)
+
+
+def load_shaped(
+    con: Any,
+    shaper: Any,
+    answers: list[dict[str, Any]],
+    questions: list[dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    schema: str = "wxm",
+) -> dict[str, list[dict[str, Any]]]:
+    """Create the tables and load shaped Answers, questions and settings; returns the rows."""
+    from transforms.shape import shape_question, shape_settings
+
+    create_tables(con, schema)
+    tables = rows_by_table(shaper, *answers)
+    if questions is not None:
+        tables["questions"] = [shape_question(q) for q in questions]
+    if settings is not None:
+        tables["account_settings"] = [shape_settings(settings, "acme")]
+    for table, rows in tables.items():
+        insert_rows(con, table, rows, schema)
+    return tables
