@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from sim_helpers import BASE, login
+from sim_helpers import BASE, NOW, login
 
 from simulator import Simulator, content_hash, run_simulator
 
@@ -138,8 +138,8 @@ def test_exclusive_bounds_option() -> None:
 
 
 def test_window_matches_ground_truth_window(api: requests.Session, sim: Simulator) -> None:
-    after = BASE.now - timedelta(days=3)  # type: ignore[operator]
-    before = BASE.now - timedelta(days=2)  # type: ignore[operator]
+    after = NOW - timedelta(days=3)
+    before = NOW - timedelta(days=2)
     body = {
         "afterdate": after.isoformat().replace("+00:00", "Z"),
         "beforedate": before.isoformat().replace("+00:00", "Z"),
