@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -23,7 +24,7 @@ import orjson
 from simulator.catalog import QUESTIONNAIRES, Catalog
 from simulator.config import SimulatorConfig
 from simulator.generate import Generator
-from simulator.timefmt import datetime_of, formatter, ms_of
+from simulator.timefmt import datetime_of, formatter, ms_of, parse_ticks, ticks_of
 
 logger = logging.getLogger(__name__)
 
@@ -378,8 +379,6 @@ class Account:
 
 
 def _ticks(moment: datetime) -> int:
-    from simulator.timefmt import ticks_of
-
     if moment.tzinfo is None:
         raise ValueError("ground truth bounds must be timezone-aware")
     return ticks_of(moment)
@@ -387,12 +386,8 @@ def _ticks(moment: datetime) -> int:
 
 def ms_of_text(text: str) -> int:
     """Epoch ms of a served timestamp."""
-    from simulator.timefmt import parse_ticks
-
     return parse_ticks(text) // 10_000
 
 
-def _rng(key: int, salt: int) -> Any:
-    import random
-
+def _rng(key: int, salt: int) -> random.Random:
     return random.Random(key * 31 + salt)
