@@ -43,7 +43,7 @@ app = typer.Typer(
 )
 
 DataDir = Annotated[
-    Path, typer.Option("--data-dir", help="Folder for outputs (wxm.duckdb, parquet/).")
+    Path, typer.Option("--data-dir", help="Folder for outputs (warehouse.duckdb, parquet/).")
 ]
 PipelinesDir = Annotated[
     Path | None,
@@ -100,7 +100,10 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     dlt_logger = logging.getLogger("dlt")
     dlt_logger.handlers = [dlt_handler]
     dlt_logger.propagate = False
-    os.environ["RUNTIME__LOG_LEVEL"] = logging.getLevelName(level)
+    # dlt logs a failed load job with its whole traceback at ERROR; the CLI's own error line says
+    # what to fix, so dlt speaks only from -v on.
+    dlt_level = logging.CRITICAL if verbose == 0 else level
+    os.environ["RUNTIME__LOG_LEVEL"] = logging.getLevelName(dlt_level)
 
 
 def _settings(data_dir: Path, pipelines_dir: Path | None, destination: str) -> RunSettings:
@@ -319,7 +322,7 @@ def demo(
     verbose: Verbose = 0,
     progress: ProgressOpt = None,
 ) -> None:
-    """Start the simulator, sync it into DATA_DIR/wxm.duckdb and show queries to try."""
+    """Start the simulator, sync it into DATA_DIR/warehouse.duckdb and show queries to try."""
     setup_logging(verbose, False)
     from pipelines.demo import run_demo
     from pipelines.progress import wants_progress

@@ -14,9 +14,9 @@ from pipelines.errors import PipelineError
 def parse_instant(text: str, option: str, *, end_of_day: bool = False) -> datetime:
     """Parse a date or date-time given on the command line as a UTC instant.
 
-    A plain date (`2024-03-01`) means the start of that UTC day, or with `end_of_day` the
-    start of the next one (so `--to 2024-03-31` includes all of March 31). A date-time without
-    an offset is taken as UTC.
+    A plain date (`2024-03-01`) means the start of that UTC day, or with `end_of_day` its last
+    millisecond (so `--to 2024-03-31` includes all of March 31). A date-time without an offset
+    is taken as UTC.
 
     Args:
         text: the value as typed.
@@ -45,7 +45,7 @@ def parse_instant(text: str, option: str, *, end_of_day: bool = False) -> dateti
     else:
         raise PipelineError(f"{option} {text!r} is not a date: use ISO 8601, e.g. 2024-03-01")
     if end_of_day and is_plain_date:
-        instant += timedelta(days=1)
+        instant += timedelta(days=1) - timedelta(milliseconds=1)
     return instant
 
 

@@ -57,7 +57,7 @@ def run_demo(
     stats: SyncStats | None = None,
     on_secret: Any = None,
 ) -> DemoResult:
-    """Start the simulator, sync it into `data_dir/wxm.duckdb` and run the example queries.
+    """Start the simulator, sync it into `data_dir/warehouse.duckdb` and run the example queries.
 
     The demo uses its own pipeline name, so a real pipeline's state is never touched, and starts
     from scratch each time. It refuses to overwrite a DuckDB file a real sync wrote.
@@ -163,10 +163,13 @@ def _table_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
 
 
 def example_queries() -> list[tuple[str, str]]:
-    """The example queries of `transforms.EXAMPLE_QUERIES`, as `(title, sql)` pairs."""
+    """The example queries of the transforms (`EXAMPLE_QUERIES`), as `(title, sql)` pairs."""
     import transforms
+    import transforms.dictionary
 
-    queries: Any = getattr(transforms, "EXAMPLE_QUERIES", None)
+    queries: Any = getattr(transforms, "EXAMPLE_QUERIES", None) or getattr(
+        transforms.dictionary, "EXAMPLE_QUERIES", None
+    )
     if queries is None:
         return _fallback_queries()
     if isinstance(queries, dict):

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 DUCKDB = "duckdb"
 PARQUET = "parquet"
+LOADS_TABLE = "_dlt_loads"
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,12 @@ class DestinationPlan:
 def plan_destination(settings: RunSettings) -> DestinationPlan:
     """Resolve `settings.destination` into a destination to load into.
 
-    `duckdb` is the file `data_dir/wxm.duckdb`, loaded from Parquet files (much faster than
+    `duckdb` is the file `data_dir/warehouse.duckdb`, loaded from Parquet files (much faster than
     insert statements). `parquet` is dlt's filesystem destination under `data_dir/parquet/` with
-    Delta tables, so `merge` upserts instead of appending. Any other name goes to dlt, which
-    takes its credentials from dlt config (`.dlt/secrets.toml` or `DESTINATION__...`).
+    Delta tables, so `merge` upserts instead of appending. Both are set as the destination's
+    preferred formats, not only as resource hints: tables a resource dispatches by name
+    (`answers`, `notes`, `tickets`) do not inherit the resource's hints. Any other name goes to
+    dlt, which takes its credentials from dlt config (`.dlt/secrets.toml` or `DESTINATION__...`).
 
     Args:
         settings: the run's settings.
@@ -61,13 +64,20 @@ def plan_destination(settings: RunSettings) -> DestinationPlan:
     """
     name = settings.destination.strip()
     if name == DUCKDB:
-        duckdb_file = str(settings.duckdb_path.resolve())
-        return DestinationPlan(name, _destination(DUCKDB, credentials=duckdb_file), "parquet", None)
-    if name == PARQUET:
-        bucket_url = settings.parquet_dir.resolve().as_uri()
-        return DestinationPlan(
-            name, _destination("filesystem", bucket_url=bucket_url), "parquet", "delta"
+        destination = _destination(
+            DUCKDB,
+            credentials=str(settings.duckdb_path.resolve()),
+            preferred_loader_file_format="parquet",
         )
+        return DestinationPlan(name, destination, "parquet", None)
+    if name == PARQUET:
+        destination = _destination(
+            "filesystem",
+            bucket_url=settings.parquet_dir.resolve().as_uri(),
+            preferred_loader_file_format="parquet",
+            preferred_table_format="delta",
+        )
+        return DestinationPlan(name, destination, "parquet", "delta")
     return DestinationPlan(name, _destination(name), None, None)
 
 
@@ -130,7 +140,8 @@ def attach_delta_tables(con: duckdb.DuckDBPyConnection, root: Path, schema: str)
     """Create a view in `schema` for every Delta table under `root`.
 
     The views read the Parquet files of each table's current Delta version (so no `delta`
-    extension is needed, which DuckDB would have to download).
+    extension is needed, which DuckDB would have to download). dlt's `_dlt_loads` (JSON lines)
+    is attached too, for the time of the last load.
 
     Args:
         con: the DuckDB connection.
@@ -145,7 +156,15 @@ def attach_delta_tables(con: duckdb.DuckDBPyConnection, root: Path, schema: str)
     if not root.is_dir():
         return attached
     for folder in sorted(root.iterdir()):
-        if not DeltaTable.is_deltatable(str(folder)):
+        if folder.name == LOADS_TABLE and any(folder.glob("*.jsonl")):
+            pattern = str(folder / "*.jsonl").replace("'", "''")
+            con.execute(
+                f'CREATE OR REPLACE VIEW "{schema}"."{LOADS_TABLE}" AS '
+                f"SELECT * FROM read_json('{pattern}', format = 'newline_delimited')"
+            )
+            attached.append(folder.name)
+            continue
+        if not (folder / "_delta_log").is_dir():
             continue
         files = DeltaTable(str(folder)).file_uris()
         if not files:

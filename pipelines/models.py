@@ -16,14 +16,15 @@ logger = logging.getLogger(__name__)
 def build_after_load(settings: RunSettings) -> None:
     """Build the models `transforms.models` defines, where this destination can hold them.
 
-    On `duckdb` the models are built inside `data/wxm.duckdb`; on `parquet` a small DuckDB
+    On `duckdb` the models are built inside `data/warehouse.duckdb`; on `parquet` a small DuckDB
     catalog file of views over the Delta tables is (re)written, so a BI tool can open either.
     Other destinations get no models (they are DuckDB SQL).
 
     Args:
         settings: the run's settings.
     """
-    from transforms.models import build_catalog, build_models
+    from transforms.models import build_models
+    from transforms.parquet_catalog import build_catalog
 
     if settings.destination == DUCKDB:
         try:

@@ -302,7 +302,7 @@ def status(settings: RunSettings) -> StatusReport:
                     "WHERE status = 0 ORDER BY inserted_at DESC LIMIT 1"
                 ).fetchone()
                 if last:
-                    last_id, last_at = str(last[0]), last[1]
+                    last_id, last_at = str(last[0]), _as_datetime(last[1])
 
     return StatusReport(
         pipeline_name=settings.pipeline_name,
@@ -314,6 +314,13 @@ def status(settings: RunSettings) -> StatusReport:
         pending_packages=pending,
         row_counts=counts,
     )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """Read a timestamp that may come back as text (JSON lines on the filesystem destination)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 def reset(settings: RunSettings, *, drop_data: bool = False) -> bool:

@@ -13,6 +13,10 @@ PIPELINE_NAME = "wxm"
 DATASET_NAME = "wxm"
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_DESTINATION = "duckdb"
+# NOTE: not `wxm.duckdb`: DuckDB names a file's catalog after the file, and a catalog `wxm` next to
+# the schema `wxm` makes every `wxm.<table>` reference ambiguous (dlt's own SQL included).
+DUCKDB_FILE = "warehouse.duckdb"
+PARQUET_CATALOG_FILE = "wxm_parquet.duckdb"
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class RunSettings:
     """The paths and names one run of the pipeline uses.
 
     Attributes:
-        data_dir: folder for the outputs (`wxm.duckdb`, `parquet/`, the parquet catalog).
+        data_dir: folder for the outputs (`warehouse.duckdb`, `parquet/`, the parquet catalog).
         pipelines_dir: dlt's working folder (state, schemas, pending load packages);
             `data_dir/.dlt-pipelines` unless given, so a data folder is self-contained.
         destination: `duckdb`, `parquet` or any dlt destination name.
@@ -44,7 +48,7 @@ class RunSettings:
     @property
     def duckdb_path(self) -> Path:
         """The DuckDB database file of the `duckdb` destination."""
-        return self.data_dir / "wxm.duckdb"
+        return self.data_dir / DUCKDB_FILE
 
     @property
     def parquet_dir(self) -> Path:
@@ -54,7 +58,7 @@ class RunSettings:
     @property
     def catalog_path(self) -> Path:
         """The DuckDB catalog file of views over the `parquet` destination."""
-        return self.data_dir / "wxm_parquet.duckdb"
+        return self.data_dir / PARQUET_CATALOG_FILE
 
     @property
     def lock_path(self) -> Path:

@@ -23,7 +23,9 @@ from sources.wxm.exceptions import AuthenticationError, ReconciliationError
 
 def test_parse_instant_reads_dates_and_offsets_as_utc() -> None:
     assert parse_instant("2024-03-01", "--from") == datetime(2024, 3, 1, tzinfo=UTC)
-    assert parse_instant("2024-03-01", "--to", end_of_day=True) == datetime(2024, 3, 2, tzinfo=UTC)
+    assert parse_instant("2024-03-01", "--to", end_of_day=True) == datetime(
+        2024, 3, 1, 23, 59, 59, 999000, tzinfo=UTC
+    )
     assert parse_instant("2024-03-01T12:00:00+02:00", "--from") == datetime(
         2024, 3, 1, 10, tzinfo=UTC
     )
