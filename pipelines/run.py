@@ -7,12 +7,13 @@ itself, so it can count new and changed responses between normalize and load (se
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -23,6 +24,7 @@ from dlt.pipeline.helpers import pipeline_drop
 
 from pipelines.changes import compare_responses, pending_response_files
 from pipelines.dates import chunks, parse_instant
+from pipelines.deletions import ScannedSpan, mark_deleted
 from pipelines.destinations import DestinationPlan, open_dataset, plan_destination, table_exists
 from pipelines.errors import PipelineError
 from pipelines.failures import duckdb_locked_error
@@ -33,6 +35,7 @@ from pipelines.state import find_cursor
 from pipelines.summary import ResponseChanges, RunSummary
 from sources.wxm import wxm_source
 from sources.wxm.stats import SyncStats
+from sources.wxm.windows import fixed_end
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +101,17 @@ def sync(
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
         pipeline = make_pipeline(settings, plan)
-        outcome = _run_steps(pipeline, plan, settings, [wxm_source(stats=stats, **args)])
+        outcome = _Outcome()
+        _finish_pending(pipeline, outcome)
+        old_cursor = _cursor(pipeline)
+        _run_sources(pipeline, plan, settings, [wxm_source(stats=stats, **args)], outcome)
+        new_cursor = _cursor(pipeline)
+        if new_cursor is not None:
+            if old_cursor is not None:
+                lower: datetime | None = old_cursor - timedelta(days=_lookback_days(args))
+            else:
+                lower = parse_instant(start_date, "--start-date") if start_date else None
+            _mark_deleted(settings, [ScannedSpan(lower, new_cursor)], outcome)
         build_after_load(settings)
     return _summary("sync", settings, stats, outcome, started)
 
@@ -144,8 +157,18 @@ def backfill(
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
         pipeline = make_pipeline(settings, plan)
+        outcome = _Outcome()
+        _finish_pending(pipeline, outcome)
+        # the source clamps each chunk to its own fixed end, which is later than this one
+        scan_end = fixed_end()
         sources = _backfill_sources(start, end, chunk_days, stats, dict(source_args or {}))
-        outcome = _run_steps(pipeline, plan, settings, sources)
+        _run_sources(pipeline, plan, settings, sources, outcome)
+        spans = [
+            ScannedSpan(lower, min(upper, scan_end))
+            for lower, upper in chunks(start, end, chunk_days)
+            if lower < scan_end
+        ]
+        _mark_deleted(settings, spans, outcome)
         build_after_load(settings)
     return _summary("backfill", settings, stats, outcome, started)
 
@@ -169,14 +192,8 @@ class _Outcome:
     load_ids: list[str] = field(default_factory=list)
 
 
-def _run_steps(
-    pipeline: dlt.Pipeline,
-    plan: DestinationPlan,
-    settings: RunSettings,
-    sources: Iterable[DltSource],
-) -> _Outcome:
-    """Finish what an earlier run left pending, then extract, normalize and load each source."""
-    outcome = _Outcome()
+def _finish_pending(pipeline: dlt.Pipeline, outcome: _Outcome) -> None:
+    """Restore state from the destination, then load what an earlier failed run left pending."""
     try:
         pipeline.sync_destination()
     except Exception as exc:
@@ -187,8 +204,17 @@ def _run_steps(
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
-            _load(pipeline, outcome)
+            outcome.load_ids.extend(_load(pipeline).loads_ids)
 
+
+def _run_sources(
+    pipeline: dlt.Pipeline,
+    plan: DestinationPlan,
+    settings: RunSettings,
+    sources: Iterable[DltSource],
+    outcome: _Outcome,
+) -> None:
+    """Extract, normalize, compare and load each source in turn (one load per source)."""
     for source in sources:
         extract_args: dict[str, Any] = {"loader_file_format": plan.loader_file_format}
         if plan.table_format is not None:
@@ -203,11 +229,34 @@ def _run_steps(
             outcome.changes = outcome.changes + changes
         else:
             outcome.changes = None
-        outcome.load_ids.extend(_load(pipeline, outcome).loads_ids)
-    return outcome
+        outcome.load_ids.extend(_load(pipeline).loads_ids)
 
 
-def _load(pipeline: dlt.Pipeline, outcome: _Outcome) -> LoadInfo:
+def _mark_deleted(settings: RunSettings, spans: list[ScannedSpan], outcome: _Outcome) -> None:
+    """Stamp responses that vanished upstream inside the scanned spans; count them."""
+    marked = mark_deleted(settings, spans, outcome.load_ids, datetime.now(UTC))
+    if marked and outcome.changes is not None:
+        outcome.changes.deleted += marked
+
+
+def _cursor(pipeline: dlt.Pipeline) -> datetime | None:
+    """The responses cursor in the pipeline's current state, as a UTC datetime."""
+    text = find_cursor(pipeline.state)
+    return parse_instant(text, "cursor") if text else None
+
+
+def _lookback_days(args: Mapping[str, Any]) -> float:
+    """The lookback the source uses: the argument, else dlt config, else the source's default."""
+    if args.get("lookback_days") is not None:
+        return float(args["lookback_days"])
+    configured: object = dlt.config.get("sources.wxm.lookback_days")
+    if isinstance(configured, int | float | str):
+        return float(configured)
+    default = inspect.signature(wxm_source).parameters["lookback_days"].default
+    return float(default)
+
+
+def _load(pipeline: dlt.Pipeline) -> LoadInfo:
     """Load the normalized packages; a failed job fails the run (it stays pending for the next)."""
     try:
         info = pipeline.load()
