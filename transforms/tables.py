@@ -149,7 +149,7 @@ NOTES = TableSpec(
         _c("note_survey_id", "text", "Survey id the note refers to."),
         _c("theme", "text", "Theme assigned to the note."),
         _c("mood", "text", "Mood assigned to the note."),
-        _c("attached", "text", "What the note is attached to."),
+        _c("attached", "bool", "True when the note is attached (WXM `attached`)."),
         _c("tags", "json", "Tags of the note (JSON list)."),
         _c("attachments", "json", "Attachments of the note (JSON)."),
     ),

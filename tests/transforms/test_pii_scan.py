@@ -23,22 +23,15 @@ PERSONAL = (
 
 def scan(con: duckdb.DuckDBPyConnection, schema: str, needles: tuple[str, ...]) -> set[str]:
     """Every needle found in any column of any table or view of the schema."""
-    found: set[str] = set()
     relations = con.execute(
         "SELECT DISTINCT table_name FROM duckdb_columns() WHERE schema_name = ?", [schema]
     ).fetchall()
+    text = []
     for (relation,) in relations:
-        columns = [r[0] for r in con.execute(f'DESCRIBE {schema}."{relation}"').fetchall()]
-        for column in columns:
-            for needle in needles:
-                hit = con.execute(
-                    f'SELECT count(*) FROM {schema}."{relation}"'
-                    f' WHERE CAST("{column}" AS VARCHAR) LIKE ?',
-                    [f"%{needle}%"],
-                ).fetchone()
-                if hit and hit[0]:
-                    found.add(needle)
-    return found
+        rows = con.execute(f'SELECT CAST(COLUMNS(*) AS VARCHAR) FROM {schema}."{relation}"')
+        text.extend(repr(row) for row in rows.fetchall())
+    blob = "\n".join(text)
+    return {needle for needle in needles if needle in blob}
 
 
 @pytest.mark.parametrize(
