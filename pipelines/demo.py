@@ -11,9 +11,7 @@ from typing import Any
 import duckdb
 
 from pipelines import run
-from pipelines.destinations import DUCKDB
-from pipelines.errors import PipelineError
-from pipelines.failures import duckdb_locked_error
+from pipelines.destinations import DUCKDB, check_owner
 from pipelines.settings import DATASET_NAME, RunSettings
 from pipelines.summary import RunSummary
 from sources.wxm.stats import SyncStats
@@ -112,40 +110,12 @@ def _start_fresh(settings: RunSettings) -> None:
     """Remove the demo's previous database and state; refuse if a real sync owns the file."""
     path = settings.duckdb_path
     if path.exists():
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise (duckdb_locked_error(exc) or exc) from exc
-        try:
-            owners = _pipeline_names(con)
-        finally:
-            con.close()
-        foreign = owners - {DEMO_PIPELINE}
-        if foreign:
-            raise PipelineError(
-                f"{path} holds data of pipeline(s) {', '.join(sorted(foreign))}, not the demo: "
-                "run the demo with another --data-dir (e.g. --data-dir demo-data)"
-            )
+        check_owner(settings, "run the demo with another --data-dir (e.g. --data-dir demo-data)")
         path.unlink()
         wal = path.with_name(path.name + ".wal")
         if wal.exists():
             wal.unlink()
     shutil.rmtree(settings.working_dir / settings.pipeline_name, ignore_errors=True)
-
-
-def _pipeline_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The dlt pipeline names whose state is stored in the database."""
-    names: set[str] = set()
-    schemas = con.execute(
-        "SELECT DISTINCT table_schema FROM information_schema.tables "
-        "WHERE table_name = '_dlt_pipeline_state'"
-    ).fetchall()
-    for (schema,) in schemas:
-        rows = con.execute(
-            f'SELECT DISTINCT pipeline_name FROM "{schema}"."_dlt_pipeline_state"'
-        ).fetchall()
-        names.update(str(row[0]) for row in rows)
-    return names
 
 
 def _table_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:

@@ -195,3 +195,42 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> se
         [schema, table],
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def check_owner(settings: RunSettings, fix: str) -> None:
+    """Refuse to load into a DuckDB file that holds another pipeline's data (e.g. the demo's).
+
+    Args:
+        settings: the run's settings (only the `duckdb` destination is checked).
+        fix: what to tell the user to do instead.
+
+    Raises:
+        PipelineError: when the file holds the state of another dlt pipeline.
+    """
+    if settings.destination != DUCKDB or not settings.duckdb_path.exists():
+        return
+    with open_dataset(settings) as con:
+        if con is None:
+            return
+        owners = stored_pipeline_names(con)
+    foreign = owners - {settings.pipeline_name}
+    if foreign:
+        raise PipelineError(
+            f"{settings.duckdb_path} holds data of pipeline(s) {', '.join(sorted(foreign))}, "
+            f"not of `{settings.pipeline_name}`: {fix}"
+        )
+
+
+def stored_pipeline_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The dlt pipeline names whose state is stored in the database."""
+    names: set[str] = set()
+    schemas = con.execute(
+        "SELECT DISTINCT table_schema FROM information_schema.tables "
+        "WHERE table_name = '_dlt_pipeline_state'"
+    ).fetchall()
+    for (schema,) in schemas:
+        rows = con.execute(
+            f'SELECT DISTINCT pipeline_name FROM "{schema}"."_dlt_pipeline_state"'
+        ).fetchall()
+        names.update(str(row[0]) for row in rows)
+    return names

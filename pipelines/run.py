@@ -25,7 +25,13 @@ from dlt.pipeline.helpers import pipeline_drop
 from pipelines.changes import compare_responses, pending_response_files
 from pipelines.dates import chunks, parse_instant
 from pipelines.deletions import ScannedSpan, mark_deleted
-from pipelines.destinations import DestinationPlan, open_dataset, plan_destination, table_exists
+from pipelines.destinations import (
+    DestinationPlan,
+    check_owner,
+    open_dataset,
+    plan_destination,
+    table_exists,
+)
 from pipelines.errors import PipelineError
 from pipelines.failures import duckdb_locked_error
 from pipelines.locking import pipeline_lock
@@ -40,6 +46,7 @@ from sources.wxm.windows import fixed_end
 logger = logging.getLogger(__name__)
 
 RESPONSES_RESOURCE = "responses"
+FOREIGN_FILE_FIX = "choose another --data-dir (or delete the file if it is the demo's)"
 
 
 def make_pipeline(settings: RunSettings, plan: DestinationPlan) -> dlt.Pipeline:
@@ -100,6 +107,7 @@ def sync(
     settings.prepare()
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        check_owner(settings, FOREIGN_FILE_FIX)
         pipeline = make_pipeline(settings, plan)
         outcome = _Outcome()
         _finish_pending(pipeline, outcome)
@@ -156,6 +164,7 @@ def backfill(
     settings.prepare()
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        check_owner(settings, FOREIGN_FILE_FIX)
         pipeline = make_pipeline(settings, plan)
         outcome = _Outcome()
         _finish_pending(pipeline, outcome)
@@ -390,6 +399,7 @@ def reset(settings: RunSettings, *, drop_data: bool = False) -> bool:
     settings.prepare()
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        check_owner(settings, FOREIGN_FILE_FIX)
         pipeline = make_pipeline(settings, plan)
         try:
             pipeline.sync_destination()
