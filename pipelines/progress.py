@@ -30,7 +30,9 @@ def wants_progress(requested: bool | None, stream: TextIO | None = None) -> bool
 
 
 @contextmanager
-def progress_display(stats: SyncStats, *, enabled: bool) -> Iterator[None]:
+def progress_display(
+    stats: SyncStats, *, enabled: bool, console: Console | None = None
+) -> Iterator[None]:
     """Show windows done/total, responses and requests/s while the block runs.
 
     The display draws on stderr, so the summary line on stdout stays clean for logs; it is
@@ -40,6 +42,7 @@ def progress_display(stats: SyncStats, *, enabled: bool) -> Iterator[None]:
     Args:
         stats: the counters the source updates; its `on_progress` is set for the block.
         enabled: when False nothing is drawn and `stats` is left alone.
+        console: where to draw (stderr by default).
     """
     if not enabled:
         yield
@@ -48,21 +51,24 @@ def progress_display(stats: SyncStats, *, enabled: bool) -> Iterator[None]:
     progress = Progress(
         TextColumn("[bold]windows[/bold]"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TextColumn("{task.completed:.0f}/{task.fields[planned]}"),
         TextColumn("· {task.fields[responses]} responses · {task.fields[rate]:.1f} req/s"),
         TextColumn("· {task.fields[throttled]} 429s"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=console if console is not None else Console(stderr=True),
         transient=True,
     )
-    task: TaskID = progress.add_task("sync", total=None, responses=0, rate=0.0, throttled=0)
+    task: TaskID = progress.add_task(
+        "sync", total=None, planned="?", responses=0, rate=0.0, throttled=0
+    )
 
     def update(current: SyncStats) -> None:
         counters = current.snapshot()
         progress.update(
             task,
-            total=max(counters["windows_total"], 1) if counters["windows_total"] else None,
+            total=counters["windows_total"] or None,
             completed=counters["windows_done"],
+            planned=counters["windows_total"] or "?",
             responses=counters["responses"],
             rate=current.requests_per_second(),
             throttled=counters["rate_limited"],

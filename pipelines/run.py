@@ -120,7 +120,9 @@ def sync(
             else:
                 lower = parse_instant(start_date, "--start-date") if start_date else None
             _mark_deleted(settings, [ScannedSpan(lower, new_cursor)], outcome)
+        began = time.monotonic()
         build_after_load(settings)
+        logger.info("Models took %.1f s", time.monotonic() - began)
     return _summary("sync", settings, stats, outcome, started)
 
 
@@ -228,8 +230,11 @@ def _run_sources(
         extract_args: dict[str, Any] = {"loader_file_format": plan.loader_file_format}
         if plan.table_format is not None:
             extract_args["table_format"] = plan.table_format
+        began = time.monotonic()
         pipeline.extract(source, **extract_args)
+        extracted = time.monotonic()
         normalize_info = pipeline.normalize()
+        normalized = time.monotonic()
         for table, count in normalize_info.row_counts.items():
             if not table.startswith("_dlt"):
                 outcome.rows[table] += count
@@ -238,7 +243,15 @@ def _run_sources(
             outcome.changes = outcome.changes + changes
         else:
             outcome.changes = None
+        compared = time.monotonic()
         outcome.load_ids.extend(_load(pipeline).loads_ids)
+        logger.info(
+            "Steps took: extract %.1f s, normalize %.1f s, compare %.1f s, load %.1f s",
+            extracted - began,
+            normalized - extracted,
+            compared - normalized,
+            time.monotonic() - compared,
+        )
 
 
 def _mark_deleted(settings: RunSettings, spans: list[ScannedSpan], outcome: _Outcome) -> None:

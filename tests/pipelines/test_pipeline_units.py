@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import multiprocessing
@@ -10,15 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from pipelines.dates import chunks, parse_instant
 from pipelines.errors import PipelineError
 from pipelines.failures import explain
 from pipelines.locking import pipeline_lock
+from pipelines.progress import progress_display, wants_progress
 from pipelines.redaction import RedactingFilter
 from pipelines.state import find_cursor
 from pipelines.summary import ResponseChanges, RunSummary
 from sources.wxm.exceptions import AuthenticationError, ReconciliationError
+from sources.wxm.stats import SyncStats
 
 
 def test_parse_instant_reads_dates_and_offsets_as_utc() -> None:
@@ -123,3 +127,18 @@ def test_find_cursor_reads_the_responses_state() -> None:
     assert find_cursor({}) is None
     state = {"sources": {"wxm": {"resources": {"responses": {"cursor": "2024-03-01T00:00:00Z"}}}}}
     assert find_cursor(state) == "2024-03-01T00:00:00Z"
+
+
+def test_progress_display_follows_the_stats() -> None:
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=120)
+    stats = SyncStats()
+    with progress_display(stats, enabled=True, console=console):
+        assert stats.on_progress is not None
+        stats.add("responses", 5, progress=True)
+        stats.add("windows_total", 4, progress=True)
+        stats.add("windows_done", 1, progress=True)
+        console.file.flush()
+    assert stats.on_progress is None
+    assert wants_progress(None, io.StringIO()) is False
+    assert wants_progress(True, io.StringIO()) is True
