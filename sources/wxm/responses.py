@@ -138,7 +138,9 @@ class WindowFetcher:
             try:
                 result = self.client.answers_page(body, page, 1)
             except ApiError as error:
-                logger.debug("probe of page %d failed: %s", page, error)
+                if not _is_client_error(error):
+                    raise  # retries spent on a 5xx or 429: never read that as "no responses"
+                logger.debug("probe of page %d refused: %s", page, error)
                 continue
             for answer in result.responses:
                 try:
@@ -176,7 +178,7 @@ class WindowFetcher:
         try:
             first = self.page(window, 0)
         except ApiError as error:
-            if error.status is not None and 400 <= error.status < 500:
+            if _is_client_error(error):
                 return 1
             raise
         if not first.responses:
@@ -367,6 +369,11 @@ def responses_resource(
             create_table_variant=True,
         )
     return resource
+
+
+def _is_client_error(error: ApiError) -> bool:
+    """A 4xx other than 429: the API refused the request itself (e.g. page 0 when 1-based)."""
+    return error.status is not None and 400 <= error.status < 500 and error.status != 429
 
 
 def _advance(state: dict[str, Any], instant: datetime) -> None:

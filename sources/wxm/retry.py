@@ -10,9 +10,10 @@ this module builds its own `tenacity.Retrying` with tenacity's stock pieces:
 * transient: HTTP 429, 5xx, connection errors and resets, timeouts, chunked-encoding errors,
   truncated or non-JSON bodies, HTML with status 200 (`TransientError`, raised by the client);
 * wait: `Retry-After` when the server sent one (capped), else `wait_exponential_jitter` (0.5 s,
-  1 s, 2 s, ... capped at 30 s, plus up to 1 s of random jitter);
-* stop: 6 attempts for 5xx/network/bad-body failures, 12 for 429s; then the last error is raised
-  (an `ApiError` for HTTP failures, the `requests` exception for network failures).
+  1 s, 2 s, ... capped at 30 s -- 8 s after a 429 -- plus up to 1 s of random jitter);
+* stop: 8 attempts for 5xx/network/bad-body failures, 30 for 429s (a 429 costs only time); then
+  the last error is raised (an `ApiError` for HTTP failures, the `requests` exception for network
+  failures).
 
 The wait happens in the calling thread; the shared rate limiter is also put on hold by a 429 (see
 `ratelimit.py`), so other threads do not keep feeding a storm.
@@ -74,13 +75,16 @@ class RetryPolicy:
         max_rate_limited_attempts: attempts while the API answers 429.
         backoff: first exponential wait in seconds (doubles each attempt).
         max_backoff: cap of the exponential wait and of `Retry-After`.
+        max_rate_limited_backoff: cap of the exponential wait after a 429 without `Retry-After`
+            (WXM counts requests per second, so a longer wait only loses time).
         jitter: up to this many random seconds added to each exponential wait.
     """
 
-    max_attempts: int = 6
-    max_rate_limited_attempts: int = 12
+    max_attempts: int = 8
+    max_rate_limited_attempts: int = 30
     backoff: float = 0.5
     max_backoff: float = 30.0
+    max_rate_limited_backoff: float = 8.0
     jitter: float = 1.0
 
 
@@ -104,11 +108,16 @@ class _Wait:
         self.exponential = wait_exponential_jitter(
             multiplier=policy.backoff, max=policy.max_backoff, jitter=policy.jitter
         )
+        self.rate_limited = wait_exponential_jitter(
+            multiplier=policy.backoff, max=policy.max_rate_limited_backoff, jitter=policy.jitter
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientError) and error.retry_after is not None:
             return min(error.retry_after, self.policy.max_backoff)
+        if _is_rate_limited(state):
+            return float(self.rate_limited(state))
         return float(self.exponential(state))
 
 
@@ -117,7 +126,7 @@ def retrying(
     stats: SyncStats,
     *,
     what: str,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Retrying:
     """A tenacity `Retrying` for one API call.
 
@@ -152,10 +161,14 @@ def retrying(
         retry=retry_if_exception_type(RETRYABLE),
         stop=stop,
         wait=_Wait(policy),
-        sleep=sleep,
+        sleep=sleep or _sleep,
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at call time, so tests can replace it
 
 
 def call_with_retries(
@@ -164,7 +177,7 @@ def call_with_retries(
     stats: SyncStats,
     *,
     what: str,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Call `fn` until it succeeds, a non-transient error is raised, or attempts are spent."""
     return retrying(policy, stats, what=what, sleep=sleep)(fn)

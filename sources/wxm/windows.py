@@ -147,7 +147,8 @@ def plan_windows(
     Splitting goes level by level; each level's spans are counted with one `count_many` call
     (which the caller runs concurrently). The parts of a span, which share boundaries, must count
     at least as many as the span; if they count fewer (a lost or empty count body), the level is
-    counted once more before the smaller counts are believed (a deletion is the other cause).
+    counted once more before the smaller counts are believed (a deletion is the other cause). A
+    whole range that counts 0 is counted twice for the same reason.
 
     Args:
         start: first instant (inclusive).
@@ -166,6 +167,11 @@ def plan_windows(
     windows: list[Window] = []
     level: list[Span] = [(start, end)]
     counts = count_many(level)
+    for _ in range(recounts):
+        if counts[0] > 0:
+            break
+        # an empty count body reads as 0; one more count before a whole range is skipped
+        counts = count_many(level)
     while level:
         children: list[Span] = []
         expected: list[tuple[int, int, int]] = []  # (first child index, child count, parent count)

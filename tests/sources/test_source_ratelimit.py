@@ -1,0 +1,79 @@
+"""Unit tests of `sources.wxm.ratelimit`: the rate is never exceeded; a 429 holds the limiter."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from sources.wxm.ratelimit import RateLimiter, parse_retry_after, rates_for
+from tests.sources.conftest import canned_client, login_ok
+
+
+def max_in_window(stamps: list[float], window: float = 1.0) -> int:
+    stamps = sorted(stamps)
+    best, left = 0, 0
+    for right, stamp in enumerate(stamps):
+        while stamp - stamps[left] >= window:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+def test_rates_keep_every_second_under_the_limit() -> None:
+    assert [(r.limit, r.interval) for r in rates_for(14.0)] == [(7, 500), (14, 1000)]
+    assert [(r.limit, r.interval) for r in rates_for(14.9)] == [(7, 500), (14, 1000)]
+    assert [(r.limit, r.interval) for r in rates_for(0.5)] == [(1, 2000)]
+    with pytest.raises(ValueError):
+        rates_for(0)
+
+
+def test_parse_retry_after_seconds_and_dates() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 2 ") == 2.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("100000") == 120.0  # capped
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    seconds = parse_retry_after(format_datetime(later, usegmt=True))
+    assert seconds is not None and 25 <= seconds <= 31
+
+
+def test_every_attempt_passes_the_limiter_across_threads() -> None:
+    """16 threads, 60 requests incl. the login, at 20/s: no sliding second holds more than 20."""
+
+    def handler(request):  # type: ignore[no-untyped-def]
+        if request.path_url.endswith("LoginToken"):
+            return login_ok()
+        return 200, [], {}
+
+    client = canned_client(handler, rate_limit=20)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda _i: client.get("/api/questions"), range(59)))
+    stamps = [t for t, _m, _p in client.transport.sent]  # type: ignore[attr-defined]
+    assert len(stamps) == 60
+    assert max_in_window(stamps) <= 20
+    assert client.stats.requests == 60
+    client.close()
+
+
+def test_a_429_holds_every_thread() -> None:
+    slept: list[float] = []
+    clock = {"now": 100.0}
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            slept.append(seconds)
+            clock["now"] += seconds
+
+    limiter = RateLimiter(0, sleep=sleep, clock=lambda: clock["now"])
+    limiter.hold(2.5)
+    limiter.hold(1.0)  # a shorter hold never shortens the current one
+    limiter.acquire()
+    assert slept == [2.5]
+    limiter.acquire()
+    assert slept == [2.5]
