@@ -72,6 +72,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-baseline-growth", action="store_true", help="run only this pipeline in growth"
     )
+    p.add_argument(
+        "--baseline-format",
+        choices=["parquet", "insert_values", "jsonl"],
+        default="parquet",
+        help="the baseline's loader file format into DuckDB (dlt's default is insert_values)",
+    )
+    p.add_argument(
+        "--ours-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for this pipeline's runs, e.g. SOURCES__WXM__PAGE_SIZE=1000",
+    )
     p.add_argument("--work-dir", type=Path, help="logs and data (default bench/out/<time>)")
     p.add_argument("--keep-data", action="store_true", help="keep each run's data folder")
     p.add_argument(
@@ -116,14 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (
         BENCH_DIR / "out" / "results-quick.md" if args.quick else BENCH_DIR / "results.md"
     )
-    harness = Harness(work_dir, keep_data=args.keep_data, timeout_s=args.timeout)
+    ours_env = dict(item.split("=", 1) for item in args.ours_env)
+    harness = Harness(
+        work_dir,
+        keep_data=args.keep_data,
+        timeout_s=args.timeout,
+        extra_args={BASELINE: ["--loader-file-format", args.baseline_format]},
+        extra_env={OURS: ours_env},
+    )
     ctx = Context(
         harness=harness,
         sizes=sizes,
         variants=variants,
         now=now_second(),
         baseline_rss=args.baseline_rss,
-        baseline_growth=not args.no_baseline_growth,
+        baseline_growth=not (args.no_baseline_growth or args.quick),
     )
     logger.info("work dir %s; sizes %s; variants %s", work_dir, sizes, variants)
 

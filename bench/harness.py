@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ class RunRecord:
     api_span_s: float | None
     by_route: dict[str, int]
     loaded: int | None
+    load_avg: float = 0.0
     error: str | None = None
     note: str = ""
 
@@ -64,9 +66,22 @@ class RunRecord:
 class Harness:
     """Measures runs; owns the simulator processes and the per-run work folders."""
 
-    def __init__(self, work_dir: Path, *, keep_data: bool = False, timeout_s: float = 3600) -> None:
-        """Work under `work_dir` (logs and data folders); delete data after each run unless kept."""
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        keep_data: bool = False,
+        timeout_s: float = 3600,
+        extra_args: dict[str, list[str]] | None = None,
+        extra_env: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """Work under `work_dir` (logs and data folders); delete data after each run unless kept.
+
+        `extra_args` and `extra_env` (by variant) are added to every run of that variant.
+        """
         self.work_dir = work_dir
+        self.extra_args = extra_args or {}
+        self.extra_env = extra_env or {}
         self.keep_data = keep_data
         self.timeout_s = timeout_s
         self.records: list[RunRecord] = []
@@ -74,6 +89,7 @@ class Harness:
         self._sim: SimulatorProcess | None = None
         self._cache: dict[tuple[Any, ...], RunRecord] = {}
         self._seq = 0
+        self._runs = 0
 
     def simulator(self, spec: SimSpec) -> SimulatorProcess:
         """The running simulator for `spec`, started (and the previous one stopped) if needed."""
@@ -144,17 +160,22 @@ class Harness:
         own_dir = data_dir is None
         run_dir = data_dir or self.new_data_dir(f"{variant}-{mode}-{destination}")
         sim = self.simulator(spec)
-        after = spec.now - timedelta(days=spec.days + 1)
-        before = spec.now + timedelta(minutes=1)
-        argv = variant_argv(variant, mode, destination, run_dir, after, before)
-        name = f"{run_dir.name}-{variant}-{mode}"
+        after = spec.now - timedelta(days=spec.days)  # the simulated history, exactly
+        before = spec.now
+        argv = [*variant_argv(variant, mode, destination, run_dir, after, before)]
+        argv += self.extra_args.get(variant, [])
+        env = child_env(sim, run_dir)
+        env.update(self.extra_env.get(variant, {}))
+        self._runs += 1
+        name = f"run{self._runs:02d}-{variant}-{mode}-{destination}"
         logger.info("run %s: %s", name, " ".join(argv))
 
+        load_avg = os.getloadavg()[0]
         stats_before = sim.stats()
         with StatsSampler(sim) as sampler:
             result = run_measured(
                 argv,
-                env=child_env(sim, run_dir),
+                env=env,
                 cwd=run_dir,
                 log_dir=self.work_dir / "logs",
                 name=name,
@@ -181,6 +202,7 @@ class Harness:
             api_span_s=timeline.api_span_s,
             by_route=delta.by_route,
             loaded=loaded,
+            load_avg=load_avg,
             error=None if result.ok else result.tail(),
             note=note,
         )

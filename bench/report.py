@@ -89,8 +89,8 @@ def runs_table(records: Sequence[RunRecord]) -> str:
     """Every measured run, in the order it ran."""
     lines = [
         "| scenario | variant | mode | destination | simulator | wall s | API phase s "
-        "| responses/s | peak RSS MB | CPU s | requests | 429s | loaded | note |",
-        "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| responses/s | peak RSS MB | CPU s | requests | 429s | loaded | load avg | note |",
+        "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in records:
         status = "" if r.ok else "**failed** "
@@ -98,7 +98,7 @@ def runs_table(records: Sequence[RunRecord]) -> str:
             f"| {r.scenario} | {r.variant} | {r.mode} | {r.destination} | {r.sim} "
             f"| {r.wall_s:.1f} | {_num(r.api_span_s)} | {_num(r.responses_per_s, 'responses/s')} "
             f"| {r.peak_rss_mb:.0f} | {r.cpu_s:.1f} | {r.requests} | {r.rate_limited} "
-            f"| {'' if r.loaded is None else r.loaded} | {status}{r.note} |"
+            f"| {'' if r.loaded is None else r.loaded} | {r.load_avg:.1f} | {status}{r.note} |"
         )
     return "\n".join(lines)
 
@@ -110,7 +110,9 @@ def misses(figures: Sequence[Figure]) -> list[str]:
         if f.met is not False or f.ours is None:
             continue
         detail = ""
-        if "ceiling" in f.target and f.ceiling:
+        if f.miss:
+            detail = f.miss
+        elif "ceiling" in f.target and f.ceiling:
             detail = (
                 f"{f.ours / f.ceiling:.2f}× the ceiling ({f.ours - 1.15 * f.ceiling:+.1f} s over)"
             )
@@ -146,6 +148,8 @@ def render(
         "",
         figures_table(figures),
         "",
+        *(f"- *{f.name}*: {f.note}" for f in figures if f.note),
+        "",
     ]
     missed = misses(figures)
     if missed:
@@ -156,6 +160,9 @@ def render(
         *(f"- {key}: {value}" for key, value in info.items()),
         "",
         "## Runs",
+        "",
+        "Load avg is the machine's 1-minute load average as the run started (other work on the "
+        "machine slows a run down; above the CPU count, treat that run's times with care).",
         "",
         runs_table(records),
         "",

@@ -155,6 +155,17 @@ class SimulatorProcess:
         resp.raise_for_status()
         return dict(resp.json())
 
+    def count(self, after: datetime | None = None, before: datetime | None = None) -> int:
+        """How many responses the account holds in `[after, before]` (admin ground truth)."""
+        params = {}
+        if after is not None:
+            params["after"] = iso_z(after)
+        if before is not None:
+            params["before"] = iso_z(before)
+        resp = self._http.get(f"{self.url}/_admin/ground_truth", params=params, timeout=120)
+        resp.raise_for_status()
+        return int(resp.json()["count"])
+
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> StatsDelta:
         """The requests made between two `stats()` snapshots."""

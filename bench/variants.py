@@ -43,6 +43,22 @@ def wxm_executable() -> Path:
     return Path(sys.executable).parent / "wxm"
 
 
+def ours_setting(name: str, env: dict[str, str], fallback: float) -> float:
+    """A `wxm_source` setting as this pipeline's runs see it: env override, else its default."""
+    override = env.get(f"SOURCES__WXM__{name.upper()}")
+    if override is not None:
+        return float(override)
+    try:
+        import inspect
+
+        from sources.wxm import wxm_source
+
+        default = inspect.signature(wxm_source).parameters[name].default
+        return float(default)
+    except (ImportError, KeyError, TypeError, ValueError):
+        return fallback
+
+
 def child_env(sim: SimulatorProcess, data_dir: Path) -> dict[str, str]:
     """Environment of a measured run: credentials of the simulator, an isolated dlt data dir."""
     env = dict(os.environ)
@@ -97,8 +113,12 @@ def count_loaded(variant: str, destination: str, data_dir: Path) -> int | None:
     """Count the responses a finished run left in its destination (None if not found)."""
     try:
         if destination == "duckdb":
-            name = "wxm.duckdb" if variant == OURS else "baseline.duckdb"
-            with duckdb.connect(str(data_dir / name), read_only=True) as con:
+            path = data_dir / "baseline.duckdb"
+            if variant == OURS:
+                from pipelines.settings import RunSettings
+
+                path = RunSettings(data_dir=data_dir).duckdb_path
+            with duckdb.connect(str(path), read_only=True) as con:
                 row = con.execute("select count(*) from wxm.responses").fetchone()
                 return int(row[0]) if row else None
         from deltalake import DeltaTable
