@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
+INTERRUPTED = (
+    "interrupted; what was loaded stays loaded and the cursor only covers it: run the same "
+    "command again to continue"
+)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 app = typer.Typer(
@@ -125,7 +129,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def _errors_as_one_line() -> Iterator[None]:
     """Run a command; turn any failure into one line and a non-zero exit."""
-    from pipelines.failures import explain
+    from pipelines.failures import causes, explain
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -135,13 +139,11 @@ def _errors_as_one_line() -> Iterator[None]:
     except PipelineError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail(
-            "interrupted; what was loaded stays loaded and the cursor only covers it: run the "
-            "same command again to continue",
-            EXIT_INTERRUPTED,
-        )
+        _fail(INTERRUPTED, EXIT_INTERRUPTED)
     except Exception as exc:
         logger.debug("The run failed", exc_info=True)
+        if any(isinstance(found, KeyboardInterrupt) for found in causes(exc)):
+            _fail(INTERRUPTED, EXIT_INTERRUPTED)  # dlt wraps the interrupt of a step
         _fail(explain(exc))
     finally:
         signal.signal(signal.SIGTERM, previous)

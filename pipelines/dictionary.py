@@ -7,15 +7,16 @@ from typing import Any
 
 import duckdb
 
-from pipelines.destinations import open_dataset
+from pipelines.destinations import PARQUET, open_dataset
 from pipelines.settings import DATASET_NAME, RunSettings
 
 
 def render_dictionary(settings: RunSettings) -> str:
     """Render `transforms.dictionary.data_dictionary` for the destination's data.
 
-    When nothing has been loaded yet (or the destination cannot be read from here) the
-    dictionary is generated from the declared table specs alone.
+    On `parquet` the catalog file (views and models) is read. When nothing has been loaded yet
+    (or the destination cannot be read from here) the dictionary is generated from the declared
+    table specs alone.
 
     Args:
         settings: where the data is.
@@ -25,6 +26,9 @@ def render_dictionary(settings: RunSettings) -> str:
     """
     from transforms.dictionary import data_dictionary
 
+    if settings.destination == PARQUET and settings.catalog_path.exists():
+        with duckdb.connect(str(settings.catalog_path), read_only=True) as catalog:
+            return _as_text(data_dictionary(catalog, DATASET_NAME))
     with open_dataset(settings) as con:
         if con is not None:
             return _as_text(data_dictionary(con, DATASET_NAME))

@@ -43,6 +43,12 @@ def test_sync_status_reset_cycle(
     assert "last load    never" not in shown.stdout
     assert "responses" in shown.stdout
 
+    out = tmp_path / "dictionary.md"
+    written = runner.invoke(app, ["dictionary", *data, "--out", str(out)])
+    assert written.exit_code == 0, written.stderr
+    text = out.read_text()
+    assert "`responses`" in text and "`content_hash`" in text and "`daily_nps`" in text
+
     reset = runner.invoke(app, ["reset", *data, "--yes"])
     assert reset.exit_code == 0, reset.stderr
     assert "forgot the state" in reset.stdout
