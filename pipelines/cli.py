@@ -250,7 +250,7 @@ def status(
     if report.pending_packages:
         typer.echo(f"pending      {report.pending_packages} package(s); the next run loads them")
     if report.row_counts is None:
-        typer.echo("rows         (this destination cannot be read from here)")
+        typer.echo(f"rows         unknown ({report.unreadable})")
     elif not report.row_counts:
         typer.echo("rows         none")
     else:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.common.pipeline import LoadInfo
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineNeverRan
@@ -321,6 +322,7 @@ class StatusReport:
         last_load_id: the dlt load id of the last load, or None.
         pending_packages: load packages waiting for the next run (after a failure).
         row_counts: rows per table at the destination (None when it cannot be read here).
+        unreadable: why the destination could not be read, or None.
     """
 
     pipeline_name: str
@@ -331,6 +333,7 @@ class StatusReport:
     last_load_id: str | None
     pending_packages: int
     row_counts: dict[str, int] | None
+    unreadable: str | None = None
 
 
 def status(settings: RunSettings) -> StatusReport:
@@ -354,26 +357,16 @@ def status(settings: RunSettings) -> StatusReport:
     last_at: datetime | None = None
     last_id: str | None = None
     counts: dict[str, int] | None = None
-    with open_dataset(settings) as con:
-        if con is not None:
-            counts = {}
-            tables = con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-                "ORDER BY table_name",
-                [DATASET_NAME],
-            ).fetchall()
-            for (table,) in tables:
-                if table.startswith("_dlt"):
-                    continue
-                found = con.execute(f'SELECT count(*) FROM "{DATASET_NAME}"."{table}"').fetchone()
-                counts[table] = int(found[0]) if found else 0
-            if table_exists(con, DATASET_NAME, "_dlt_loads"):
-                last = con.execute(
-                    f'SELECT load_id, inserted_at FROM "{DATASET_NAME}"."_dlt_loads" '
-                    "WHERE status = 0 ORDER BY inserted_at DESC LIMIT 1"
-                ).fetchone()
-                if last:
-                    last_id, last_at = str(last[0]), _as_datetime(last[1])
+    unreadable: str | None = None
+    try:
+        with open_dataset(settings) as con:
+            if con is not None:
+                counts = _row_counts(con)
+                last_id, last_at = _last_load(con)
+            else:
+                unreadable = "this destination cannot be read from here"
+    except PipelineError as exc:  # e.g. a sync is writing the DuckDB file right now
+        unreadable = str(exc)
 
     return StatusReport(
         pipeline_name=settings.pipeline_name,
@@ -384,7 +377,37 @@ def status(settings: RunSettings) -> StatusReport:
         last_load_id=last_id,
         pending_packages=pending,
         row_counts=counts,
+        unreadable=unreadable,
     )
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per table and view of the dataset (dlt's own tables left out)."""
+    counts: dict[str, int] = {}
+    tables = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+        "ORDER BY table_name",
+        [DATASET_NAME],
+    ).fetchall()
+    for (table,) in tables:
+        if table.startswith("_dlt"):
+            continue
+        found = con.execute(f'SELECT count(*) FROM "{DATASET_NAME}"."{table}"').fetchone()
+        counts[table] = int(found[0]) if found else 0
+    return counts
+
+
+def _last_load(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
+    """The id and time of the last completed load, from dlt's `_dlt_loads`."""
+    if not table_exists(con, DATASET_NAME, "_dlt_loads"):
+        return None, None
+    last = con.execute(
+        f'SELECT load_id, inserted_at FROM "{DATASET_NAME}"."_dlt_loads" '
+        "WHERE status = 0 ORDER BY inserted_at DESC LIMIT 1"
+    ).fetchone()
+    if not last:
+        return None, None
+    return str(last[0]), _as_datetime(last[1])
 
 
 def _as_datetime(value: Any) -> datetime | None:

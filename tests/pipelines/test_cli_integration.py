@@ -111,6 +111,7 @@ def test_duckdb_file_locked_by_another_process(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         result = runner.invoke(app, ["sync", "--data-dir", str(settings.data_dir)])
+        shown = runner.invoke(app, ["status", "--data-dir", str(settings.data_dir)])
     finally:
         holder.kill()
         holder.wait()
@@ -118,6 +119,8 @@ def test_duckdb_file_locked_by_another_process(
     line = _one_error_line(result.stderr)
     assert "is locked by another process" in line
     assert f"PID {holder.pid}" in line
+    assert shown.exit_code == 0, shown.stderr
+    assert "rows         unknown (" in shown.stdout and "locked" in shown.stdout
 
 
 def test_demo_runs_and_prints_the_queries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
