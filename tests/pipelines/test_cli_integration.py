@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, loaded_hashes, truth_hashes
+from pipeline_helpers import cli_env, loaded_hashes, truth_hashes
 from typer.testing import CliRunner
 
 from pipelines.cli import app

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import (
+from pipeline_helpers import (
     duplicates,
     loaded_answer_keys,
     loaded_hashes,
