@@ -20,7 +20,7 @@ from typing import Any
 from bench.proc import run_measured
 from bench.sampler import StatsSampler
 from bench.simproc import SimSpec, SimulatorProcess
-from bench.variants import child_env, count_loaded, variant_argv
+from bench.variants import OURS, child_env, count_loaded, ours_phases, variant_argv
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class RunRecord:
     by_route: dict[str, int]
     loaded: int | None
     load_avg: float = 0.0
+    phases: dict[str, float] = dataclasses.field(default_factory=dict)
     error: str | None = None
     note: str = ""
 
@@ -184,6 +185,9 @@ class Harness:
         delta = SimulatorProcess.delta(stats_before, sim.stats())
         timeline = sampler.timeline()
         loaded = count_loaded(variant, destination, run_dir) if result.ok else None
+        phases = {}
+        if variant == OURS and result.stderr_path.exists():
+            phases = ours_phases(result.stderr_path.read_text(errors="replace"))
 
         record = RunRecord(
             scenario=scenario,
@@ -203,6 +207,7 @@ class Harness:
             by_route=delta.by_route,
             loaded=loaded,
             load_avg=load_avg,
+            phases=phases,
             error=None if result.ok else result.tail(),
             note=note,
         )

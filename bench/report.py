@@ -85,6 +85,12 @@ def figures_table(figures: Sequence[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _phases(phases: dict[str, float]) -> str:
+    if not phases:
+        return ""
+    return "steps: " + ", ".join(f"{name} {sec:.0f} s" for name, sec in phases.items()) + ". "
+
+
 def runs_table(records: Sequence[RunRecord]) -> str:
     """Every measured run, in the order it ran."""
     lines = [
@@ -98,7 +104,8 @@ def runs_table(records: Sequence[RunRecord]) -> str:
             f"| {r.scenario} | {r.variant} | {r.mode} | {r.destination} | {r.sim} "
             f"| {r.wall_s:.1f} | {_num(r.api_span_s)} | {_num(r.responses_per_s, 'responses/s')} "
             f"| {r.peak_rss_mb:.0f} | {r.cpu_s:.1f} | {r.requests} | {r.rate_limited} "
-            f"| {'' if r.loaded is None else r.loaded} | {r.load_avg:.1f} | {status}{r.note} |"
+            f"| {'' if r.loaded is None else r.loaded} | {r.load_avg:.1f} "
+            f"| {status}{_phases(r.phases)}{r.note} |"
         )
     return "\n".join(lines)
 

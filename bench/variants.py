@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -84,8 +85,27 @@ def ours_argv(
     argv = [str(wxm_executable()), mode]
     if mode == "backfill":
         argv += ["--from", iso_z(after), "--to", iso_z(before)]
-    argv += ["--destination", destination, "--data-dir", str(data_dir)]
+    argv += ["--destination", destination, "--data-dir", str(data_dir), "-v"]
     return argv
+
+
+_STEPS = re.compile(
+    r"Steps took: extract ([\d.]+) s, normalize ([\d.]+) s, compare ([\d.]+) s, load ([\d.]+) s"
+)
+_MODELS = re.compile(r"Models took ([\d.]+) s")
+
+
+def ours_phases(log_text: str) -> dict[str, float]:
+    """Seconds per dlt step, summed over the chunks, from this pipeline's `-v` log lines."""
+    phases: dict[str, float] = {}
+    for match in _STEPS.finditer(log_text):
+        for name, value in zip(
+            ("extract", "normalize", "compare", "load"), match.groups(), strict=True
+        ):
+            phases[name] = phases.get(name, 0.0) + float(value)
+    for match in _MODELS.finditer(log_text):
+        phases["models"] = phases.get("models", 0.0) + float(match.group(1))
+    return phases
 
 
 def baseline_argv(

@@ -7,6 +7,7 @@ from dlt.sources.helpers.requests import Request
 from bench.baseline import PathPageNumberPaginator
 from bench.sampler import Sample, StatsSampler
 from bench.scenarios import Figure, _marginal_ratio, ceiling_s
+from bench.variants import ours_phases
 
 
 class _FakeResponse:
@@ -74,3 +75,18 @@ def test_timeline_finds_the_api_phase_and_429s_after_warmup() -> None:
     assert timeline.api_last_s == 6.0
     assert timeline.api_span_s == 5.0
     assert timeline.rate_limited_after_warmup == 2
+
+
+def test_ours_phases_sums_the_steps_of_every_chunk() -> None:
+    log = (
+        "Steps took: extract 10.5 s, normalize 20.0 s, compare 1.0 s, load 5.0 s\n"
+        "Steps took: extract 0.5 s, normalize 1.0 s, compare 0.0 s, load 1.0 s\n"
+        "INFO pipelines.run: Models took 2.5 s\n"
+    )
+    assert ours_phases(log) == {
+        "extract": 11.0,
+        "normalize": 21.0,
+        "compare": 1.0,
+        "load": 6.0,
+        "models": 2.5,
+    }
