@@ -6,10 +6,14 @@ auth and the retry loop, so *every* attempt passes through it: first tries, retr
 5xx, and logins to /api/LoginToken. Threads share it (pyrate-limiter's `Limiter` is thread-safe), so
 the rate is the total of all requests in flight, not a per-thread budget.
 
-Algorithm: pyrate-limiter 4.x sliding-window log, two rates at once -- `floor(rate)` per second and
-half of that per half second -- so no sliding second ever holds more than `rate` requests and bursts
-are spread over the second instead of being fired at its start. The default, 14/s, stays one under
-WXM's 15/s so scheduling jitter on the wire cannot turn into a 429.
+Algorithm: pyrate-limiter 4.x sliding-window log with two rates at once -- `floor(rate)` per second,
+and one request per `1/rate` second -- so no sliding second ever holds more than `rate` requests and
+requests leave evenly spaced instead of in bursts at the start of each second. Bursts matter even
+under the limit: a server that is briefly busy reads a burst as arriving at once, and measured with
+a 7-request burst allowance the simulator saw up to 19 requests in one of its seconds (and sent
+429s) while the client never sent more than 14. The default, 14/s, stays one under WXM's 15/s for
+the same reason. pyrate's `buffer_ms` (oversleep after a wait) is 2 ms: every waiting thread
+oversleeps by it, so its default of 50 ms alone would cost a quarter of the rate.
 
 A 429 also puts the whole limiter on hold: with `Retry-After` for that long, otherwise for one
 second (Cisco's own client waits 1 s first). Without the hold, the other threads would keep hitting
@@ -55,8 +59,9 @@ def rates_for(rate_limit: float) -> list[Rate]:
         return [Rate(1, math.ceil(Duration.SECOND.value / rate_limit))]
     per_second = math.floor(rate_limit)
     rates = [Rate(per_second, Duration.SECOND)]
-    if per_second >= 4:
-        rates.insert(0, Rate(per_second // 2, Duration.SECOND.value // 2))
+    if per_second >= 2:
+        # evenly spaced: one request per 1/rate second (floored, so the rate list stays valid)
+        rates.insert(0, Rate(1, Duration.SECOND.value // per_second))
     return rates
 
 
@@ -97,19 +102,25 @@ class RateLimiter:
         self.rate_limit = rate_limit
         self._limiter: Limiter | None = None
         if rate_limit > 0:
-            self._limiter = Limiter(InMemoryBucket(rates_for(rate_limit)), buffer_ms=20)
+            self._limiter = Limiter(InMemoryBucket(rates_for(rate_limit)), buffer_ms=2)
         self._sleep = sleep
         self._clock = clock
         self._hold_lock = threading.Lock()
         self._hold_until = 0.0
 
     def acquire(self) -> None:
-        """Block until one request may be sent (after any hold, then within the rate)."""
-        self._wait_hold()
-        if self._limiter is not None:
-            self._limiter.try_acquire("wxm")
-            # a 429 may have set a hold while this thread waited for its slot
+        """Block until one request may be sent (after any hold, then within the rate).
+
+        A slot taken while a hold began is given up: the thread waits the hold out and takes a
+        fresh slot, so threads released by the end of a hold still go out at the rate, not at once.
+        """
+        while True:
             self._wait_hold()
+            if self._limiter is not None:
+                self._limiter.try_acquire("wxm")
+            with self._hold_lock:
+                if self._hold_until <= self._clock():
+                    return
 
     def hold(self, seconds: float) -> None:
         """Stop every request for `seconds` from now (extends, never shortens, a hold)."""

@@ -250,7 +250,7 @@ class WindowFetcher:
         self, windows: Sequence[Window]
     ) -> Iterator[tuple[Window, list[dict[str, Any]]]]:
         """Fetch windows concurrently (bounded look-ahead) and yield them in order."""
-        lookahead = max(2, -(-self.settings.max_in_flight // self.settings.pages_per_window) + 1)
+        lookahead = max(3, -(-self.settings.max_in_flight // self.settings.pages_per_window) + 2)
         runner = ThreadPoolExecutor(lookahead, "wxm-window")
         pending: deque[tuple[Window, Future[list[dict[str, Any]]]]] = deque()
         queue = iter(windows)

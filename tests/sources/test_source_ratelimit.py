@@ -24,8 +24,9 @@ def max_in_window(stamps: list[float], window: float = 1.0) -> int:
 
 
 def test_rates_keep_every_second_under_the_limit() -> None:
-    assert [(r.limit, r.interval) for r in rates_for(14.0)] == [(7, 500), (14, 1000)]
-    assert [(r.limit, r.interval) for r in rates_for(14.9)] == [(7, 500), (14, 1000)]
+    assert [(r.limit, r.interval) for r in rates_for(14.0)] == [(1, 71), (14, 1000)]
+    assert [(r.limit, r.interval) for r in rates_for(14.9)] == [(1, 71), (14, 1000)]
+    assert [(r.limit, r.interval) for r in rates_for(1)] == [(1, 1000)]
     assert [(r.limit, r.interval) for r in rates_for(0.5)] == [(1, 2000)]
     with pytest.raises(ValueError):
         rates_for(0)
