@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import requests
 from dlt.common.configuration.specs.base_configuration import NotResolved, configspec
 from dlt.common.typing import TSecretStrValue
 from dlt.sources.helpers.rest_client.auth import AuthConfigBase
@@ -115,6 +116,13 @@ class WxmTokenAuth(AuthConfigBase):
             raise ApiError(
                 f"WXM's login kept failing ({error}); try again later",
                 status=error.status,
+                path=LOGIN_PATH,
+            ) from None
+        except requests.RequestException as error:
+            raise ApiError(
+                f"could not reach WXM's login ({type(error).__name__}): check "
+                "sources.wxm.base_url, the network and, behind a TLS-inspecting proxy, "
+                "sources.wxm.verify_tls",
                 path=LOGIN_PATH,
             ) from None
         token = body.get("access_token") if isinstance(body, dict) else None

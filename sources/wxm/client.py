@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +31,9 @@ from typing import Any
 import requests
 
 from sources.wxm.auth import WxmTokenAuth
-from sources.wxm.exceptions import ApiError, AuthenticationError
+from sources.wxm.exceptions import ApiError, AuthenticationError, WxmError
 from sources.wxm.ratelimit import RateLimitedAdapter, RateLimiter, parse_retry_after
-from sources.wxm.retry import RetryPolicy, TransientError, call_with_retries
+from sources.wxm.retry import RetryPolicy, TransientError, call_with_retries, pause
 from sources.wxm.stats import SyncStats
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ class WxmClient:
         self.stats = stats if stats is not None else SyncStats()
         self.retry_policy = retry_policy or RetryPolicy()
         self.timeout = timeout
-        self.limiter = RateLimiter(rate_limit)
+        self._stop = threading.Event()
+        self.limiter = RateLimiter(rate_limit, sleep=self._sleep)
 
         self.session = requests.Session()
         self.session.verify = verify_tls
@@ -132,6 +134,17 @@ class WxmClient:
         self.session.close()
         self.limiter.close()
 
+    def cancel(self) -> None:
+        """Stop the sync's calls: waits end early and every further attempt raises `WxmError`.
+
+        Used when the responses resource stops on an error or is closed (SIGTERM, Ctrl-C), so
+        worker threads do not keep retrying for minutes after the run has failed.
+        """
+        self._stop.set()
+
+    def _sleep(self, seconds: float) -> None:
+        pause(seconds, self._stop)
+
     def get(self, path: str) -> Any:
         """GET an API path (e.g. ``/api/questions``) and return its parsed JSON (None if empty)."""
         return self.request("GET", path)
@@ -154,7 +167,7 @@ class WxmClient:
         Raises:
             AuthenticationError: credentials refused, or a 401 survived a fresh login.
             ApiError: a non-retryable HTTP error, or retries spent.
-            requests.RequestException: network failures after retries.
+            WxmError: the sync was cancelled.
         """
         what = f"{method} {path}"
         for relogin in (False, True):
@@ -164,7 +177,29 @@ class WxmClient:
                     self.retry_policy,
                     self.stats,
                     what=what,
+                    sleep=self._sleep,
                 )
+            except requests.exceptions.SSLError:
+                raise ApiError(
+                    f"TLS verification of {self.host} failed: behind a TLS-inspecting proxy set "
+                    "sources.wxm.verify_tls to the path of the corporate CA bundle",
+                    path=path,
+                ) from None
+            except (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+            ):
+                raise ApiError(
+                    f"sources.wxm.base_url {self.base_url!r} is not a valid http(s) URL",
+                    path=path,
+                ) from None
+            except requests.RequestException as error:
+                raise ApiError(
+                    f"could not reach WXM at {self.host} ({type(error).__name__}, attempts spent): "
+                    "check sources.wxm.base_url and the network",
+                    path=path,
+                ) from None
             except _Unauthorized as refused:
                 if relogin:
                     break
@@ -175,7 +210,14 @@ class WxmClient:
             "revoked or the user lacks permission for this call; check the user's role in WXM"
         )
 
+    @property
+    def host(self) -> str:
+        """The API host (for messages; no credentials are ever part of `base_url`)."""
+        return self.base_url.split("://", 1)[-1].split("/", 1)[0]
+
     def _attempt(self, method: str, path: str, body: Any) -> Any:
+        if self._stop.is_set():
+            raise WxmError("the sync was stopped before all requests were sent")
         started = time.monotonic()
         response = self.session.request(
             method,

@@ -327,6 +327,7 @@ def responses_resource(
             f"{format_instant(span[0])}..{format_instant(span[1])}" if span else "nothing",
             "incremental" if incremental else "backfill, cursor untouched",
         )
+        finished = False
         try:
             windows = fetcher.plan(*span) if span else []
             stats.add("windows_total", len(windows), progress=True)
@@ -354,7 +355,10 @@ def responses_resource(
                 _advance(state, span[1])
             elif incremental and span is None and not state.get("cursor"):
                 _advance(state, end)
+            finished = True
         finally:
+            if not finished:  # an error, or the generator was closed (SIGTERM, Ctrl-C)
+                fetcher.client.cancel()
             fetcher.close()
 
     # NOTE: a table variant starts from a copy of the resource's own hints, so those carry only

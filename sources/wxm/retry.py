@@ -22,13 +22,14 @@ The wait happens in the calling thread; the shared rate limiter is also put on h
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from sources.wxm.exceptions import ApiError
 from sources.wxm.stats import SyncStats
@@ -64,6 +65,11 @@ RETRYABLE = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Transient failures; a TLS verification failure is a network error that never heals."""
+    return isinstance(error, RETRYABLE) and not isinstance(error, requests.exceptions.SSLError)
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,7 @@ def retrying(
         )
 
     return Retrying(
-        retry=retry_if_exception_type(RETRYABLE),
+        retry=retry_if_exception(is_retryable),
         stop=stop,
         wait=_Wait(policy),
         sleep=sleep or _sleep,
@@ -169,6 +175,11 @@ def retrying(
 
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)  # looked up at call time, so tests can replace it
+
+
+def pause(seconds: float, stop: threading.Event) -> None:
+    """Sleep between attempts, cut short when `stop` is set (the sync is ending)."""
+    stop.wait(seconds)
 
 
 def call_with_retries(

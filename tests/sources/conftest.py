@@ -78,6 +78,7 @@ def login_ok(token: str = "tok-1", expires_in: int = 3600) -> tuple[int, Any, di
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without waiting (tenacity's sleep is time.sleep by default)."""
     monkeypatch.setattr("sources.wxm.retry.time.sleep", lambda _s: None)
+    monkeypatch.setattr("sources.wxm.retry.pause", lambda _s, _stop: None)
 
 
 def run_sync(
