@@ -123,13 +123,25 @@ def wxm_source(
         fetcher,
         shaper,
         ResponsesConfig(
-            start_date=parse_instant(start_date) if start_date else None,
+            start_date=_start_date(start_date),
             lookback=timedelta(days=lookback_days),
             backfill=backfill,
         ),
         stats,
     )
     return [responses, *config_resources(cache, policy, account_fallback=username)]
+
+
+def _start_date(value: str | None) -> datetime | None:
+    """The `start_date` setting as a UTC instant (a ValueError naming the setting otherwise)."""
+    if not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise ValueError(
+            f"sources.wxm.start_date {value!r} is not an ISO date or instant (e.g. 2024-01-31)"
+        ) from None
 
 
 def _utc(value: datetime) -> datetime:

@@ -16,6 +16,7 @@ resource, which builds its question catalog from them (`ApiCache`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,10 +32,13 @@ from dlt.common.schema.typing import (
 from dlt.extract import DltResource
 
 from sources.wxm.client import WxmClient
+from sources.wxm.exceptions import ApiError
 from transforms.pii import PiiPolicy
 from transforms.shape import TABLES, dlt_columns, shape_question, shape_settings
 from transforms.tables import coerce
 from transforms.timestamps import parse_timestamp
+
+logger = logging.getLogger(__name__)
 
 MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "upsert"}
 
@@ -48,10 +52,26 @@ class ApiCache:
         self._values: dict[str, Any] = {}
 
     def get(self, path: str) -> Any:
-        """The parsed body of `GET path`, fetched on first use."""
+        """The parsed body of `GET path`, fetched on first use.
+
+        A 403 or 404 (a user whose role may not read this object, an endpoint an account lacks)
+        is logged as a warning and read as no data, so one configuration object never stops the
+        responses from loading.
+        """
         with self._lock:
             if path not in self._values:
-                self._values[path] = self.client.get(path)
+                try:
+                    self._values[path] = self.client.get(path)
+                except ApiError as error:
+                    if error.status not in (403, 404):
+                        raise
+                    logger.warning(
+                        "`GET %s` answered %d: its table is not loaded this run (check the "
+                        "user's role in WXM)",
+                        path,
+                        error.status,
+                    )
+                    self._values[path] = None
             return self._values[path]
 
     def get_list(self, path: str) -> list[dict[str, Any]]:

@@ -198,14 +198,29 @@ class WindowFetcher:
         base = self.page_base(window)
         expected = window.count
         fetched = 0
+        repeated: tuple[int, int] | None = None
         for attempt in range(1, RECONCILE_ATTEMPTS + 1):
-            answers, totals = self._read_window(window, base, expected)
+            answers, totals, rows = self._read_window(window, base, expected)
             fetched = len(answers)
             if not totals:
                 totals = {self.count((window.start, window.end))}
-            if len(totals) == 1 and fetched == next(iter(totals)):
-                return list(answers.values())
             expected = max(totals)
+            if len(totals) == 1 and fetched == expected:
+                self.stats.add("responses", fetched, progress=True)
+                return list(answers.values())
+            if len(totals) == 1 and rows == expected > fetched and repeated == (rows, fetched):
+                # twice the same listing whose count includes repeated ids: the API's own
+                # duplicates, not shifted pages (those change between reads)
+                logger.warning(
+                    "window %s: the API lists %d responses but repeats ids (%d distinct); "
+                    "loading the distinct ones",
+                    window,
+                    rows,
+                    fetched,
+                )
+                self.stats.add("responses", fetched, progress=True)
+                return list(answers.values())
+            repeated = (rows, fetched) if len(totals) == 1 and rows == expected else None
             if attempt < RECONCILE_ATTEMPTS:
                 self.stats.add("reconciliation_retries")
                 logger.warning(
@@ -218,16 +233,20 @@ class WindowFetcher:
 
     def _read_window(
         self, window: Window, base: int, expected: int
-    ) -> tuple[dict[str, dict[str, Any]], set[int]]:
+    ) -> tuple[dict[str, dict[str, Any]], set[int], int]:
+        """One read of a window: answers by id, `totalCount`s seen, rows listed (repeats too)."""
         size = self.settings.page_size
         numbers = list(range(base, base + pages_for(expected, size)))
         pages = list(self.pool.map(lambda n: self.page(window, n), numbers))
         answers: dict[str, dict[str, Any]] = {}
         totals: set[int] = set()
+        rows = 0
 
         def take(page: AnswersPage) -> None:
+            nonlocal rows
             if page.total_count is not None:
                 totals.add(page.total_count)
+            rows += len(page.responses)
             for answer in page.responses:
                 answers.setdefault(str(answer.get("id")), answer)
 
@@ -243,8 +262,7 @@ class WindowFetcher:
             total = max(totals) if totals else total
             next_number += 1
             extra += 1
-        self.stats.add("responses", len(answers), progress=True)
-        return answers, totals
+        return answers, totals, rows
 
     def iter_windows(
         self, windows: Sequence[Window]
@@ -353,8 +371,8 @@ def responses_resource(
                 stats.add("windows_done", progress=True)
             if incremental and span is not None:
                 _advance(state, span[1])
-            elif incremental and span is None and not state.get("cursor"):
-                _advance(state, end)
+            elif incremental and span is None and config.start_date is None:
+                _advance(state, end)  # an empty account: the next sync starts at the lookback
             finished = True
         finally:
             if not finished:  # an error, or the generator was closed (SIGTERM, Ctrl-C)
