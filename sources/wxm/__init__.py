@@ -49,6 +49,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a connection to the API (the read timeout is `request_timeout`)."""
+
 
 @dlt.source(name="wxm", max_table_nesting=0)
 def wxm_source(
@@ -66,6 +69,7 @@ def wxm_source(
     pii_salt: str | None = dlt.secrets.value,
     stats: SyncStats | None = None,
     verify_tls: bool | str = True,
+    request_timeout: float = 120.0,
 ) -> Sequence[DltResource]:
     """WXM responses (tables responses, answers, notes, tickets) and configuration tables.
 
@@ -84,6 +88,8 @@ def wxm_source(
         pii_salt: the secret key of the PII hash; optional but recommended with `hash`.
         stats: counters the caller reads (summary line, progress display).
         verify_tls: True, False, or a CA bundle path (a corporate CA).
+        request_timeout: seconds to wait for a reply before the attempt counts as failed (and
+            is retried); connecting is capped at 10 s (or this, when smaller).
 
     Returns:
         The resources `responses`, `questions`, `questionnaires`, `users`, `dispatches`,
@@ -107,6 +113,7 @@ def wxm_source(
         max_in_flight=max_in_flight,
         verify_tls=verify_tls,
         stats=stats,
+        timeout=(min(CONNECT_TIMEOUT, request_timeout), request_timeout),
     )
     cache = ApiCache(client)
     fetcher = WindowFetcher(
