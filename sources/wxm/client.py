@@ -30,10 +30,11 @@ from typing import Any
 
 import requests
 
+from sources.wxm import retry
 from sources.wxm.auth import WxmTokenAuth
 from sources.wxm.exceptions import ApiError, AuthenticationError, WxmError
 from sources.wxm.ratelimit import RateLimitedAdapter, RateLimiter, parse_retry_after
-from sources.wxm.retry import RetryPolicy, TransientError, call_with_retries, pause
+from sources.wxm.retry import RetryPolicy, TransientError, call_with_retries
 from sources.wxm.stats import SyncStats
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class WxmClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self.timeout = timeout
         self._stop = threading.Event()
-        self.limiter = RateLimiter(rate_limit, sleep=self._sleep)
+        self.limiter = RateLimiter(rate_limit, stop=self._stop)
 
         self.session = requests.Session()
         self.session.verify = verify_tls
@@ -143,7 +144,7 @@ class WxmClient:
         self._stop.set()
 
     def _sleep(self, seconds: float) -> None:
-        pause(seconds, self._stop)
+        retry.pause(seconds, self._stop)  # via the module, so tests can replace it
 
     def get(self, path: str) -> Any:
         """GET an API path (e.g. ``/api/questions``) and return its parsed JSON (None if empty)."""

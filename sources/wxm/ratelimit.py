@@ -34,6 +34,7 @@ from pyrate_limiter import Duration, InMemoryBucket, Limiter, Rate
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 
+from sources.wxm.exceptions import WxmError
 from sources.wxm.stats import SyncStats
 
 logger = logging.getLogger(__name__)
@@ -90,20 +91,23 @@ class RateLimiter:
         rate_limit: requests per second; 0 or less turns limiting off (tests only).
         sleep: the sleep function (tests pass a fake one).
         clock: a monotonic clock in seconds (tests pass a fake one).
+        stop: once set, waiting ends and `acquire` raises `WxmError` (the sync is ending).
     """
 
     def __init__(
         self,
         rate_limit: float,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        stop: threading.Event | None = None,
     ) -> None:
         self.rate_limit = rate_limit
         self._limiter: Limiter | None = None
         if rate_limit > 0:
             self._limiter = Limiter(InMemoryBucket(rates_for(rate_limit)), buffer_ms=2)
-        self._sleep = sleep
+        self._stop = stop or threading.Event()
+        self._sleep = sleep or self._stop.wait
         self._clock = clock
         self._hold_lock = threading.Lock()
         self._hold_until = 0.0
@@ -118,6 +122,7 @@ class RateLimiter:
             self._wait_hold()
             if self._limiter is not None:
                 self._limiter.try_acquire("wxm")
+            self._check_stop()
             with self._hold_lock:
                 if self._hold_until <= self._clock():
                     return
@@ -132,11 +137,16 @@ class RateLimiter:
 
     def _wait_hold(self) -> None:
         while True:
+            self._check_stop()
             with self._hold_lock:
                 remaining = self._hold_until - self._clock()
             if remaining <= 0:
                 return
             self._sleep(remaining)
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise WxmError("the sync was stopped before all requests were sent")
 
     def close(self) -> None:
         """Stop the limiter's background leak thread."""

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from sources.wxm.exceptions import WxmError
 from sources.wxm.ratelimit import RateLimiter, parse_retry_after, rates_for
 from tests.sources.conftest import canned_client, login_ok
 
@@ -78,3 +79,13 @@ def test_a_429_holds_every_thread() -> None:
     assert slept == [2.5]
     limiter.acquire()
     assert slept == [2.5]
+
+
+def test_a_stopped_limiter_ends_waits_and_refuses_requests() -> None:
+    stop = threading.Event()
+    limiter = RateLimiter(1, stop=stop)
+    limiter.acquire()
+    limiter.hold(60)
+    stop.set()
+    with pytest.raises(WxmError, match="stopped"):
+        limiter.acquire()  # returns at once instead of waiting out the hold
