@@ -232,8 +232,10 @@ def _run_sources(
         if plan.table_format is not None:
             extract_args["table_format"] = plan.table_format
         began = time.monotonic()
+        logger.info("Extract started")
         pipeline.extract(source, **extract_args)
         extracted = time.monotonic()
+        logger.info("Normalize started")
         normalize_info = pipeline.normalize()
         normalized = time.monotonic()
         for table, count in normalize_info.row_counts.items():
@@ -245,6 +247,7 @@ def _run_sources(
         else:
             outcome.changes = None
         compared = time.monotonic()
+        logger.info("Load started")
         outcome.load_ids.extend(_load(pipeline).loads_ids)
         logger.info(
             "Steps took: extract %.1f s, normalize %.1f s, compare %.1f s, load %.1f s",

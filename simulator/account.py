@@ -136,7 +136,10 @@ class Account:
                 if position is None:
                     position = self._position(key)
                 archived = bool(self.archived_flags[position]) if position is not None else False
-                data = orjson.dumps(self.gen.answer(key, rid, moment, loc, archived, partial))
+                generated = self.gen.answer(key, rid, moment, loc, archived, partial)
+                if self.config.extra_fields:
+                    _add_extra_fields(generated, key)
+                data = orjson.dumps(generated)
             self._bytes[key] = data
             if len(self._bytes) > self.config.cache_size:
                 self._bytes.popitem(last=False)
@@ -376,6 +379,14 @@ class Account:
         """Indexes of the named questionnaires (unknown names match nothing)."""
         wanted = {name.lower() for name in names}
         return frozenset(i for i, (name, _) in enumerate(QUESTIONNAIRES) if name.lower() in wanted)
+
+
+def _add_extra_fields(answer: dict[str, Any], key: int) -> None:
+    """Fields a newer API version might send: unknown names, nesting, a type that varies."""
+    answer["sentimentScore"] = round((key % 21) / 10 - 1, 1) if key % 2 else f"s{key % 5}"
+    answer["channelInfo"] = {"kind": "web", "tags": [key % 3, "x"], "nested": {"depth": 2}}
+    for item in answer["responses"]:
+        item["confidence"] = (key % 100) / 100
 
 
 def _ticks(moment: datetime) -> int:

@@ -153,7 +153,7 @@ class SimulatorApp:
                     await _send(send, early)
                 return
         try:
-            reply = await self._handle(scope, method, route, body)
+            reply = await self._handle(scope, method, route, body, fault)
         except ApiError as error:
             reply = error.reply
         if reply.rows and self.config.row_cost_us:
@@ -211,7 +211,9 @@ class SimulatorApp:
         body = b'{"Message":"API calls quota exceeded! maximum admitted 15 per Second."}'
         return Reply(429, body, headers=headers)
 
-    async def _handle(self, scope: Scope, method: str, route: Route, body: bytes) -> Reply:
+    async def _handle(
+        self, scope: Scope, method: str, route: Route, body: bytes, fault: Fault | None = None
+    ) -> Reply:
         if method != route.method:
             raise _message(405, f"The requested resource does not support http method '{method}'.")
         if route.name == "status":
@@ -229,6 +231,8 @@ class SimulatorApp:
             return self._too_many(wait, self.config.send_retry_after)
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
+        if route.name == "answers/page":
+            return self._r_answers_page(route.params, body, fault)
         handler = getattr(self, "_r_" + route.name.replace("/", "_"))
         reply: Reply = handler(route.params, body)
         return reply
@@ -341,7 +345,11 @@ class SimulatorApp:
         with account.lock:
             return [account.answer_bytes(account.key_at(int(p)), int(p)) for p in positions]
 
-    def _r_answers_page(self, params: tuple[str, ...], body: bytes) -> Reply:
+    def _r_answers_page(
+        self, params: tuple[str, ...], body: bytes, fault: Fault | None = None
+    ) -> Reply:
+        """One page; a `duplicate` fault repeats a neighbour page's response on it, a
+        `total_pages` fault misreports `totalPages` by `fault.pages`."""
         try:
             page, rows = int(params[0]), int(params[1])
         except ValueError as error:
@@ -360,8 +368,17 @@ class SimulatorApp:
             selection, oldest = self._selection(body)
             total = len(selection)
             ordered = selection if oldest else selection[::-1]
-            chunk = self._rows_bytes(ordered[index * rows : (index + 1) * rows])
+            lo, hi = index * rows, (index + 1) * rows
+            chunk = self._rows_bytes(ordered[lo:hi])
+            kind = fault.kind if fault is not None else None
+            if kind == "duplicate" and lo < total:
+                if lo > 0:  # the previous page's last response, again on this page
+                    chunk = self._rows_bytes(ordered[lo - 1 : lo]) + chunk
+                elif hi < total:  # the next page's first response, on this page too
+                    chunk = chunk + self._rows_bytes(ordered[hi : hi + 1])
         total_pages = -(-total // rows)
+        if fault is not None and fault.kind == "total_pages":
+            total_pages = max(0, total_pages + fault.pages)
         out = b"".join(
             [
                 b'{"currentPage":',

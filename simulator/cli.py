@@ -103,6 +103,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         admin=args.admin,
         host=args.host,
         port=args.port,
+        allow_remote=args.allow_remote,
     )
 
 

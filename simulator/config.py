@@ -42,9 +42,14 @@ class SimulatorConfig:
             truncated to the second.
         max_rows: largest accepted `rows` of a page (400 above it).
         admin: enable the `/_admin/...` HTTP routes.
-        host: interface to bind (`run_simulator` and the CLI).
+        host: interface to bind (`run_simulator` and the CLI); loopback only unless
+            `allow_remote`.
+        allow_remote: allow a non-loopback `host` (the simulator's credentials are public).
         port: port to bind; 0 = a free port.
         cache_size: number of served Answers kept serialized in the LRU cache.
+        extra_fields: every Answer (and each of its answered questions) also carries fields the
+            API reference does not name; `sentimentScore` is a number on some Answers and text
+            on others (a field that changes type).
     """
 
     seed: int = 7
@@ -68,7 +73,9 @@ class SimulatorConfig:
     admin: bool = False
     host: str = "127.0.0.1"
     port: int = 0
+    allow_remote: bool = False
     cache_size: int = 10_000
+    extra_fields: bool = False
 
     def __post_init__(self) -> None:
         """Validate the fields that would otherwise fail late and obscurely."""

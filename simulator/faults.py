@@ -22,6 +22,8 @@ KINDS = (
     "html200",
     "empty",
     "null",
+    "duplicate",
+    "total_pages",
 )
 
 
@@ -38,6 +40,7 @@ class Fault:
         seconds: delay before answering for "slow".
         status: HTTP status for "5xx".
         retry_after: for "429": send `Retry-After` (None = the simulator's setting).
+        pages: for "total_pages": how far the page's `totalPages` is off (may be negative).
         seen: matching requests let through so far.
         fired: requests hit so far.
     """
@@ -50,6 +53,7 @@ class Fault:
     seconds: float = 0.0
     status: int = 503
     retry_after: bool | None = None
+    pages: int = 1
     seen: int = 0
     fired: int = 0
 
@@ -72,6 +76,7 @@ class Faults:
         seconds: float = 0.0,
         status: int = 503,
         retry_after: bool | None = None,
+        pages: int = 1,
     ) -> Fault:
         """Script a fault (see the module docstring and simulator/README.md).
 
@@ -83,7 +88,7 @@ class Faults:
         if kind == "5xx" and not 500 <= status <= 599:
             raise ValueError("status of a 5xx fault must be within 500-599")
         route_name = route.strip("/").lower() if route else None
-        fault = Fault(kind, count, route_name, after, ms, seconds, status, retry_after)
+        fault = Fault(kind, count, route_name, after, ms, seconds, status, retry_after, pages)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -38,6 +38,11 @@ class Simulator:
     """A running simulator: its URL, credentials, live account, fault script and counters."""
 
     def __init__(self, config: SimulatorConfig) -> None:
+        if not is_loopback(config.host) and not config.allow_remote:
+            raise ValueError(
+                f"refusing to bind to non-loopback host {config.host!r}; set allow_remote=True "
+                "(CLI: --allow-remote) to do it anyway"
+            )
         self.config = config
         self.account = Account(config)
         self.faults = Faults()

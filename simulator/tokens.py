@@ -17,13 +17,20 @@ class TokenStore:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
+        self._issued: list[str] = []
 
     def issue(self) -> str:
         """A new opaque access token valid for `ttl` seconds."""
         token = secrets.token_urlsafe(48)
         with self._lock:
             self._expiry[token] = time.monotonic() + self.ttl
+            self._issued.append(token)
         return token
+
+    def issued(self) -> list[str]:
+        """Every token issued so far, revoked and expired ones included (for secret scans)."""
+        with self._lock:
+            return list(self._issued)
 
     def check(self, token: str) -> TokenState:
         """Whether a token is valid, expired or unknown (never issued or revoked)."""
