@@ -36,7 +36,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
@@ -47,6 +47,7 @@ from sources.wxm.client import AnswersPage, WxmClient
 from sources.wxm.exceptions import ApiError, ReconciliationError
 from sources.wxm.stats import SyncStats
 from sources.wxm.windows import (
+    EARLIEST,
     Span,
     Window,
     fixed_end,
@@ -64,7 +65,6 @@ PAGES_PER_WINDOW = 8
 """A window holds at most this many pages: enough to keep the pool busy, small enough to hold."""
 RECONCILE_ATTEMPTS = 3
 BOUND_PAD = timedelta(milliseconds=1)
-EARLIEST_PROBE_START = datetime(1900, 1, 1, tzinfo=UTC)
 MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "upsert"}
 
 
@@ -132,7 +132,7 @@ class WindowFetcher:
 
     def earliest(self) -> datetime | None:
         """The oldest response's instant (two one-row pages, oldest first), or None if none."""
-        body = filter_by(EARLIEST_PROBE_START, fixed_end())
+        body = filter_by(EARLIEST, fixed_end())
         instants = []
         for page in (0, 1):
             try:

@@ -35,6 +35,8 @@ SAFETY_MARGIN = timedelta(minutes=2)
 """How far behind now a sync's range ends: responses still being written wait for the next sync."""
 HISTORY_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 """Where a first full-history sync starts at the latest (earlier when older responses exist)."""
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""No scan starts earlier; the probe for the oldest response looks from here."""
 MIN_SPAN = timedelta(seconds=1)
 MAX_PARTS = 16
 
@@ -75,7 +77,10 @@ def parse_instant(value: str | datetime) -> datetime:
 def format_instant(value: datetime) -> str:
     """The API's form of an instant: UTC, milliseconds, `Z` (``2014-12-20T14:34:08.426Z``)."""
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def floor_ms(value: datetime) -> datetime:
@@ -118,7 +123,7 @@ def scan_range(
         if oldest is None:
             return None
         start = min(HISTORY_FLOOR, floor_ms(oldest))
-    start = floor_ms(start.astimezone(UTC))
+    start = max(EARLIEST, floor_ms(start.astimezone(UTC)))
     if start > end:
         return None
     return start, end

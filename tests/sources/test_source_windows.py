@@ -68,6 +68,7 @@ def test_format_instant_is_utc_milliseconds_with_z() -> None:
     assert format_instant(value) == "2024-03-01T12:00:00.123Z"
     offset = parse_instant("2024-03-01T17:30:00.5+05:30")
     assert format_instant(offset) == "2024-03-01T12:00:00.500Z"
+    assert format_instant(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000Z"
 
 
 def test_fixed_end_is_in_the_past_on_whole_seconds() -> None:
