@@ -22,6 +22,7 @@ adaptive split), `responses` (the responses resource: cursor, lookback, reconcil
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -111,7 +112,7 @@ def wxm_source(
         api_key,
         rate_limit=rate_limit,
         max_in_flight=max_in_flight,
-        verify_tls=verify_tls,
+        verify_tls=_verify_tls(verify_tls),
         stats=stats,
         timeout=(min(CONNECT_TIMEOUT, request_timeout), request_timeout),
     )
@@ -137,6 +138,35 @@ def wxm_source(
         stats,
     )
     return [responses, *config_resources(cache, policy, account_fallback=username)]
+
+
+def _verify_tls(value: bool | str) -> bool | str:
+    """`verify_tls` as requests wants it: True, False or the path of a CA bundle.
+
+    NOTE: dlt does not resolve a `bool | str` argument from config, so the configured value
+    (`[sources.wxm] verify_tls` or `SOURCES__WXM__VERIFY_TLS`) is read here when the argument is
+    left at its default.
+    """
+    raw: object = value
+    if value is True:
+        configured: object = dlt.config.get("sources.wxm.verify_tls")
+        if configured is not None:
+            raw = configured
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in ("true", "yes", "1", "on"):
+            return True
+        if word in ("false", "no", "0", "off"):
+            logger.warning("TLS certificate verification is off (sources.wxm.verify_tls)")
+            return False
+        if not os.path.isfile(raw):
+            raise ValueError(
+                f"sources.wxm.verify_tls {raw!r} is neither true/false nor an existing CA bundle"
+            )
+        return raw
+    if not raw:
+        logger.warning("TLS certificate verification is off (sources.wxm.verify_tls)")
+    return bool(raw)
 
 
 def _start_date(value: str | None) -> datetime | None:

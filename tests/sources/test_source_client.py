@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from simulator import SimulatorConfig, run_simulator
+from sources.wxm import _verify_tls
 from sources.wxm.client import WxmClient
 from sources.wxm.exceptions import ApiError, WxmError
 from tests.sources.conftest import canned_client, login_ok
@@ -47,3 +48,21 @@ def test_cancel_stops_further_calls() -> None:
     client.cancel()
     with pytest.raises(WxmError, match="stopped"):
         client.get("/api/questions")
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [("false", False), ("true", True), ("0", False), (__file__, __file__)],
+)
+def test_verify_tls_is_read_from_config(
+    monkeypatch: pytest.MonkeyPatch, configured: str, expected: bool | str
+) -> None:
+    monkeypatch.setenv("SOURCES__WXM__VERIFY_TLS", configured)
+    assert _verify_tls(True) == expected
+    assert _verify_tls(False) is False  # an explicit argument wins over the default
+
+
+def test_verify_tls_rejects_a_missing_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCES__WXM__VERIFY_TLS", "/no/such/ca.pem")
+    with pytest.raises(ValueError, match="CA bundle"):
+        _verify_tls(True)
