@@ -160,6 +160,16 @@ def test_429_storm_without_retry_after(tmp_path: Path) -> None:
         assert stats.rate_limited == 4 == sim.stats.rate_limited
 
 
+@pytest.mark.usefixtures("fast_retries")
+def test_read_timeouts_are_retried(tmp_path: Path) -> None:
+    with run_simulator(config(responses=100)) as sim:
+        sim.faults.add("slow", count=2, route="answers/page", after=1, seconds=2.0)
+        stats = SyncStats()
+        run_sync(sim, tmp_path, stats=stats, page_size=20, request_timeout=0.5)
+        assert loaded_hashes(tmp_path) == truth_hashes(sim)
+        assert stats.retries >= 2
+
+
 def test_token_expiring_and_revoked_mid_run(tmp_path: Path) -> None:
     with run_simulator(config(responses=200, token_ttl=1, latency_ms=30)) as sim:
         sim.faults.add("revoke_token", count=1, route="answers/page", after=3)
