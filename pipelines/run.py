@@ -202,6 +202,8 @@ class _Outcome:
     rows: Counter[str] = field(default_factory=Counter)
     changes: ResponseChanges | None = field(default_factory=ResponseChanges)
     load_ids: list[str] = field(default_factory=list)
+    pending_load_ids: list[str] = field(default_factory=list)
+    """Loads of packages an earlier run left behind: older data, no proof a response exists."""
 
 
 def _finish_pending(pipeline: dlt.Pipeline, outcome: _Outcome) -> None:
@@ -216,7 +218,9 @@ def _finish_pending(pipeline: dlt.Pipeline, outcome: _Outcome) -> None:
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
-            outcome.load_ids.extend(_load(pipeline).loads_ids)
+            loaded = _load(pipeline).loads_ids
+            outcome.load_ids.extend(loaded)
+            outcome.pending_load_ids.extend(loaded)
 
 
 def _run_sources(
@@ -259,8 +263,13 @@ def _run_sources(
 
 
 def _mark_deleted(settings: RunSettings, spans: list[ScannedSpan], outcome: _Outcome) -> None:
-    """Stamp responses that vanished upstream inside the scanned spans; count them."""
-    marked = mark_deleted(settings, spans, outcome.load_ids, datetime.now(UTC))
+    """Stamp responses that vanished upstream inside the scanned spans; count them.
+
+    Only this run's own fetches prove a response still exists: rows a left-over package loaded
+    first were read by an earlier run, and may have been deleted upstream since.
+    """
+    fetched = [load_id for load_id in outcome.load_ids if load_id not in outcome.pending_load_ids]
+    marked = mark_deleted(settings, spans, fetched, datetime.now(UTC))
     if marked and outcome.changes is not None:
         outcome.changes.deleted += marked
 
