@@ -51,6 +51,7 @@ from sources.wxm.windows import (
     Span,
     Window,
     fixed_end,
+    floor_ms,
     format_instant,
     pages_for,
     parse_instant,
@@ -131,7 +132,24 @@ class WindowFetcher:
         return list(self.pool.map(self.count, spans))
 
     def earliest(self) -> datetime | None:
-        """The oldest response's instant (two one-row pages, oldest first), or None if none."""
+        """Where the account's history starts, or None when it holds no responses.
+
+        Two one-row pages sorted oldest first give the oldest response; one count then checks
+        that nothing lies before it (if the API ignored the sort order, the scan starts in 1900
+        and the empty years cost a few counts). None only when the whole range counts 0.
+        """
+        oldest = self._probe_oldest()
+        if oldest is None:
+            return EARLIEST if self.count((EARLIEST, fixed_end())) else None
+        start = floor_ms(oldest) - timedelta(seconds=1)
+        if start <= EARLIEST:
+            return EARLIEST
+        if self.count((EARLIEST, start)) == 0:
+            return start
+        logger.warning("responses older than the oldest one listed exist: scanning from 1900")
+        return EARLIEST
+
+    def _probe_oldest(self) -> datetime | None:
         body = filter_by(EARLIEST, fixed_end())
         instants = []
         for page in (0, 1):

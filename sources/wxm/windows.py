@@ -11,9 +11,10 @@ Answers to wxm-api.md §4 that live here:
   or exclusive, and whatever the fraction digits, nothing falls between two windows. A response near
   a boundary is fetched by both windows and de-duplicated by id.
 * density: `plan_windows` counts a span with `POST /api/answers/count` and splits it into
-  `ceil(count / target)` parts (2..16) until each part holds at most `target` responses or is at
-  most `min_span` long; empty spans are dropped after one count, so years without data cost a few
-  requests, not one per day. The counts of one level are sent concurrently.
+  `ceil(1.25 * count / target)` parts (2..32) until each part holds at most `target` responses or
+  is at most `min_span` long; empty spans are dropped after one count, so years without data cost
+  a few requests, not one per day. The counts of one level are sent concurrently. A first sync
+  starts at the oldest response (probed, then checked with one count), not at a fixed year.
 * (1) late responses: the scan range starts `lookback` before the stored cursor (`scan_range`).
 
 Times are tz-aware UTC `datetime`s everywhere; text only at the API boundary (`format_instant`).
@@ -33,12 +34,12 @@ logger = logging.getLogger(__name__)
 
 SAFETY_MARGIN = timedelta(minutes=2)
 """How far behind now a sync's range ends: responses still being written wait for the next sync."""
-HISTORY_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
-"""Where a first full-history sync starts at the latest (earlier when older responses exist)."""
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """No scan starts earlier; the probe for the oldest response looks from here."""
 MIN_SPAN = timedelta(seconds=1)
-MAX_PARTS = 16
+MAX_PARTS = 32
+SPLIT_SLACK = 1.25
+"""A dense span is cut into `ceil(SPLIT_SLACK * count / target)` parts: uneven parts still fit."""
 
 Span = tuple[datetime, datetime]
 CountMany = Callable[[Sequence[Span]], list[int]]
@@ -109,7 +110,8 @@ def scan_range(
         cursor: the stored cursor (end of the last reconciled window), or None on a first sync.
         lookback: how much before the cursor is re-scanned.
         start_date: where a first sync begins; None = the whole history.
-        earliest: finds the oldest response's instant (called only on a full-history first sync).
+        earliest: where the history starts, checked by the caller (only on a full-history first
+            sync); None when the account holds no responses.
 
     Returns:
         The span, or None when there is nothing to scan (empty account, or start after end).
@@ -122,7 +124,7 @@ def scan_range(
         oldest = earliest()
         if oldest is None:
             return None
-        start = min(HISTORY_FLOOR, floor_ms(oldest))
+        start = oldest
     start = max(EARLIEST, floor_ms(start.astimezone(UTC)))
     if start > end:
         return None
@@ -186,7 +188,8 @@ def plan_windows(
             if count <= target or span_end - span_start <= min_span:
                 windows.append(Window(span_start, span_end, count))
                 continue
-            parts = split_span(span_start, span_end, min(max_parts, max(2, -(-count // target))))
+            wanted = math.ceil(SPLIT_SLACK * count / target)
+            parts = split_span(span_start, span_end, min(max_parts, max(2, wanted)))
             expected.append((len(children), len(parts), count))
             children.extend(parts)
         level = children

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sources.wxm.windows import (
-    HISTORY_FLOOR,
+    EARLIEST,
     Span,
     fixed_end,
     format_instant,
@@ -77,24 +77,24 @@ def test_fixed_end_is_in_the_past_on_whole_seconds() -> None:
     assert end == utc(2024, 5, 1, 9, 58, 0)
 
 
-def test_scan_range_first_sync_whole_history_starts_at_floor_or_oldest() -> None:
+def test_scan_range_first_sync_whole_history_starts_where_history_starts() -> None:
     end = utc(2024, 5, 1)
     span = scan_range(
         end=end,
         cursor=None,
         lookback=timedelta(days=7),
         start_date=None,
-        earliest=lambda: utc(2021, 1, 1),
+        earliest=lambda: utc(2021, 1, 1, 0, 0, 0, 1500),
     )
-    assert span == (HISTORY_FLOOR, end)
-    older = scan_range(
+    assert span == (utc(2021, 1, 1, 0, 0, 0, 1000), end)
+    bogus = scan_range(
         end=end,
         cursor=None,
         lookback=timedelta(days=7),
-        start_date=None,
-        earliest=lambda: utc(1999, 6, 1, 0, 0, 0, 1500),
+        start_date=utc(1066, 10, 14),
+        earliest=lambda: None,
     )
-    assert older == (utc(1999, 6, 1, 0, 0, 0, 1000), end)
+    assert bogus == (EARLIEST, end)
     empty = scan_range(
         end=end, cursor=None, lookback=timedelta(days=7), start_date=None, earliest=lambda: None
     )
