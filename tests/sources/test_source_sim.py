@@ -171,10 +171,11 @@ def test_read_timeouts_are_retried(tmp_path: Path) -> None:
 
 
 def test_token_expiring_and_revoked_mid_run(tmp_path: Path) -> None:
-    with run_simulator(config(responses=200, token_ttl=1, latency_ms=30)) as sim:
+    # 1 s tokens and a run of ~2 s (30+ requests of 100 ms, two at a time)
+    with run_simulator(config(responses=200, token_ttl=1, latency_ms=100)) as sim:
         sim.faults.add("revoke_token", count=1, route="answers/page", after=3)
         stats = SyncStats()
-        run_sync(sim, tmp_path, stats=stats, page_size=20, max_in_flight=4)
+        run_sync(sim, tmp_path, stats=stats, page_size=10, max_in_flight=2)
         assert loaded_hashes(tmp_path) == truth_hashes(sim)
         assert sim.stats.logins >= 3  # first login, after the revocation, after expiries
         assert stats.logins == sim.stats.logins
