@@ -143,6 +143,10 @@ class WxmClient:
         """
         self._stop.set()
 
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds`, cut short when the sync is cancelled."""
+        self._sleep(seconds)
+
     def _sleep(self, seconds: float) -> None:
         retry.pause(seconds, self._stop)  # via the module, so tests can replace it
 

@@ -43,6 +43,12 @@ logger = logging.getLogger(__name__)
 MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "upsert"}
 
 
+BLANK_REREADS = 3
+"""How often a configuration GET that answered a blank body (empty or `null`) is read again."""
+BLANK_PAUSE = 0.5
+"""Seconds before the first re-read of a blank body (doubling)."""
+
+
 class ApiCache:
     """GET results memoized for one sync (thread-safe), so shared endpoints are read once."""
 
@@ -61,7 +67,7 @@ class ApiCache:
         with self._lock:
             if path not in self._values:
                 try:
-                    self._values[path] = self.client.get(path)
+                    self._values[path] = self._get_not_blank(path)
                 except ApiError as error:
                     if error.status not in (403, 404):
                         raise
@@ -73,6 +79,23 @@ class ApiCache:
                     )
                     self._values[path] = None
             return self._values[path]
+
+    def _get_not_blank(self, path: str) -> Any:
+        """`GET path`; an empty body or `null` is read again (`BLANK_REREADS` times) first.
+
+        A configuration endpoint of a real account answers `[]` or `{}` when it has nothing;
+        a blank body is a glitch, and taking it as "no data" would build the responses' catalog
+        without questions or settings (untyped answers, default NPS band) and overwrite good
+        configuration rows with empty ones.
+        """
+        value = self.client.get(path)
+        for attempt in range(BLANK_REREADS):
+            if value is not None:
+                break
+            logger.info("`GET %s` answered a blank body: reading it again", path)
+            self.client.pause(BLANK_PAUSE * 2**attempt)
+            value = self.client.get(path)
+        return value
 
     def get_list(self, path: str) -> list[dict[str, Any]]:
         """`GET path` as a list of objects (empty body, `null` and `[]` are an empty list)."""
