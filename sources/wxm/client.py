@@ -33,7 +33,7 @@ import requests
 from sources.wxm import retry
 from sources.wxm.auth import WxmTokenAuth
 from sources.wxm.exceptions import ApiError, AuthenticationError, WxmError
-from sources.wxm.ratelimit import RateLimitedAdapter, RateLimiter, parse_retry_after
+from sources.wxm.ratelimit import RateLimitedAdapter, parse_retry_after, shared_limiter
 from sources.wxm.retry import RetryPolicy, TransientError, call_with_retries
 from sources.wxm.stats import SyncStats
 
@@ -106,13 +106,17 @@ class WxmClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self.timeout = timeout
         self._stop = threading.Event()
-        self.limiter = RateLimiter(rate_limit, stop=self._stop)
+        self.limiter = shared_limiter(self.base_url, username, rate_limit)
 
         self.session = requests.Session()
         self.session.verify = verify_tls
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         adapter = RateLimitedAdapter(
-            self.limiter, self.stats, pool_connections=1, pool_maxsize=max(4, max_in_flight + 2)
+            self.limiter,
+            self.stats,
+            self._stop,
+            pool_connections=1,
+            pool_maxsize=max(4, max_in_flight + 2),
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -131,9 +135,8 @@ class WxmClient:
         return f"WxmClient(base_url={self.base_url!r})"
 
     def close(self) -> None:
-        """Close the session's connections and stop the limiter."""
+        """Close the session's connections (the limiter is shared by the process: it stays)."""
         self.session.close()
-        self.limiter.close()
 
     def cancel(self) -> None:
         """Stop the sync's calls: waits end early and every further attempt raises `WxmError`.

@@ -84,6 +84,24 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return min(seconds, MAX_COOLDOWN_S)
 
 
+_SHARED: dict[tuple[str, str, float], RateLimiter] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter(base_url: str, username: str, rate_limit: float) -> RateLimiter:
+    """The process's limiter for one API user: every source instance of that user shares it.
+
+    WXM counts requests per user and token, and a backfill runs one source instance per chunk:
+    a fresh limiter per instance would forget the previous chunk's last second and could burst
+    over the rate at every chunk boundary.
+    """
+    key = (base_url, username.lower(), rate_limit)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = RateLimiter(rate_limit)
+        return _SHARED[key]
+
+
 class RateLimiter:
     """A blocking, thread-safe request limiter with a shared hold after 429s.
 
@@ -91,7 +109,6 @@ class RateLimiter:
         rate_limit: requests per second; 0 or less turns limiting off (tests only).
         sleep: the sleep function (tests pass a fake one).
         clock: a monotonic clock in seconds (tests pass a fake one).
-        stop: once set, waiting ends and `acquire` raises `WxmError` (the sync is ending).
     """
 
     def __init__(
@@ -100,29 +117,32 @@ class RateLimiter:
         *,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
-        stop: threading.Event | None = None,
     ) -> None:
         self.rate_limit = rate_limit
         self._limiter: Limiter | None = None
         if rate_limit > 0:
             self._limiter = Limiter(InMemoryBucket(rates_for(rate_limit)), buffer_ms=2)
-        self._stop = stop or threading.Event()
-        self._sleep = sleep or self._stop.wait
+        self._sleep = sleep
         self._clock = clock
         self._hold_lock = threading.Lock()
         self._hold_until = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, stop: threading.Event | None = None) -> None:
         """Block until one request may be sent (after any hold, then within the rate).
 
         A slot taken while a hold began is given up: the thread waits the hold out and takes a
         fresh slot, so threads released by the end of a hold still go out at the rate, not at once.
+
+        Args:
+            stop: the caller's sync is ending once set: a hold's wait ends at once and
+                `WxmError` is raised instead of sending.
         """
+        stop = stop or threading.Event()
         while True:
-            self._wait_hold()
+            self._wait_hold(stop)
             if self._limiter is not None:
                 self._limiter.try_acquire("wxm")
-            self._check_stop()
+            _check_stop(stop)
             with self._hold_lock:
                 if self._hold_until <= self._clock():
                     return
@@ -135,23 +155,27 @@ class RateLimiter:
                 self._hold_until = until
                 logger.info("rate limited by WXM: holding all requests for %.1f s", seconds)
 
-    def _wait_hold(self) -> None:
+    def _wait_hold(self, stop: threading.Event) -> None:
         while True:
-            self._check_stop()
+            _check_stop(stop)
             with self._hold_lock:
                 remaining = self._hold_until - self._clock()
             if remaining <= 0:
                 return
-            self._sleep(remaining)
-
-    def _check_stop(self) -> None:
-        if self._stop.is_set():
-            raise WxmError("the sync was stopped before all requests were sent")
+            if self._sleep is not None:
+                self._sleep(remaining)
+            else:
+                stop.wait(remaining)
 
     def close(self) -> None:
         """Stop the limiter's background leak thread."""
         if self._limiter is not None:
             self._limiter.close()
+
+
+def _check_stop(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise WxmError("the sync was stopped before all requests were sent")
 
 
 class RateLimitedAdapter(HTTPAdapter):
@@ -162,13 +186,21 @@ class RateLimitedAdapter(HTTPAdapter):
     Args:
         limiter: the shared limiter.
         stats: the sync's counters.
+        stop: the sync's cancellation event (see `RateLimiter.acquire`).
         **kwargs: passed to `HTTPAdapter` (e.g. `pool_maxsize`).
     """
 
-    def __init__(self, limiter: RateLimiter, stats: SyncStats, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        stats: SyncStats,
+        stop: threading.Event | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.limiter = limiter
         self.stats = stats
+        self.stop = stop or threading.Event()
 
     def send(
         self,
@@ -180,7 +212,7 @@ class RateLimitedAdapter(HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
         """Wait for the limiter, then send; count the attempt and react to a 429."""
-        self.limiter.acquire()
+        self.limiter.acquire(self.stop)
         self.stats.add("requests")
         response = super().send(
             request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies

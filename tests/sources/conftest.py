@@ -54,16 +54,17 @@ class CannedTransport(HTTPAdapter):
 class _Limited(RateLimitedAdapter, CannedTransport):
     """The source's real adapter (limiter, counters) in front of a canned transport."""
 
-    def __init__(self, limiter: Any, stats: SyncStats, handler: Handler) -> None:
+    def __init__(self, limiter: Any, stats: SyncStats, stop: Any, handler: Handler) -> None:
         CannedTransport.__init__(self, handler)
         self.limiter = limiter
         self.stats = stats
+        self.stop = stop
 
 
 def canned_client(handler: Handler, *, rate_limit: float = 0, **kwargs: Any) -> WxmClient:
     """A `WxmClient` whose transport is `handler` (the rate limiter and counters stay real)."""
     client = WxmClient("http://wxm.test", "user", "key-123", rate_limit=rate_limit, **kwargs)
-    adapter = _Limited(client.limiter, client.stats, handler)
+    adapter = _Limited(client.limiter, client.stats, client._stop, handler)
     client.session.mount("http://", adapter)
     client.transport = adapter  # type: ignore[attr-defined]
     return client

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from sources.wxm.exceptions import WxmError
-from sources.wxm.ratelimit import RateLimiter, parse_retry_after, rates_for
+from sources.wxm.ratelimit import RateLimiter, parse_retry_after, rates_for, shared_limiter
 from tests.sources.conftest import canned_client, login_ok
 
 
@@ -81,11 +81,17 @@ def test_a_429_holds_every_thread() -> None:
     assert slept == [2.5]
 
 
-def test_a_stopped_limiter_ends_waits_and_refuses_requests() -> None:
+def test_a_stopped_sync_ends_its_waits_and_sends_nothing() -> None:
     stop = threading.Event()
-    limiter = RateLimiter(1, stop=stop)
-    limiter.acquire()
+    limiter = RateLimiter(1)
+    limiter.acquire(stop)
     limiter.hold(60)
     stop.set()
     with pytest.raises(WxmError, match="stopped"):
-        limiter.acquire()  # returns at once instead of waiting out the hold
+        limiter.acquire(stop)  # returns at once instead of waiting out the hold
+
+
+def test_one_limiter_per_api_user_across_source_instances() -> None:
+    first = shared_limiter("https://api.example", "Ann", 14)
+    assert shared_limiter("https://api.example", "ann", 14) is first
+    assert shared_limiter("https://api.example", "bob", 14) is not first
