@@ -1,10 +1,11 @@
-"""The request-rate limiter: one per sync, shared by every HTTP attempt.
+"""The request-rate limiter: one per API user and process, shared by every HTTP attempt.
 
 WXM allows 15 requests per second per access token and answers HTTP 429 above it (wxm-api.md §1).
 The limiter sits in a `requests` transport adapter (`RateLimitedAdapter`), below the session, the
 auth and the retry loop, so *every* attempt passes through it: first tries, retries after a 429 or a
 5xx, and logins to /api/LoginToken. Threads share it (pyrate-limiter's `Limiter` is thread-safe), so
-the rate is the total of all requests in flight, not a per-thread budget.
+the rate is the total of all requests in flight, not a per-thread budget; and source instances of
+the same user in one process (a backfill's chunks) share it too (`shared_limiter`).
 
 Algorithm: pyrate-limiter 4.x sliding-window log with two rates at once -- `floor(rate)` per second,
 and one request per `1/rate` second -- so no sliding second ever holds more than `rate` requests and
