@@ -31,17 +31,24 @@ from dlt.extract import DltResource
 
 from sources.wxm.client import WxmClient
 from sources.wxm.config import ApiCache, config_resources
-from sources.wxm.exceptions import ApiError, AuthenticationError, ReconciliationError, WxmError
+from sources.wxm.exceptions import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ReconciliationError,
+    WxmError,
+)
 from sources.wxm.responses import FetchSettings, ResponsesConfig, WindowFetcher, responses_resource
 from sources.wxm.stats import SyncStats
 from sources.wxm.windows import parse_instant
 from transforms.catalog import Catalog
-from transforms.pii import PiiPolicy
+from transforms.pii import PII_MODES, PiiPolicy
 from transforms.shape import Shaper
 
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "ConfigurationError",
     "ReconciliationError",
     "SyncStats",
     "WxmError",
@@ -97,13 +104,14 @@ def wxm_source(
         `delivery_plans`, `content_templates` and `settings`.
     """
     stats = stats if stats is not None else SyncStats()
+    _check_settings(base_url, lookback_days, max_in_flight, page_size, pii, request_timeout)
     if (backfill_from is None) != (backfill_to is None):
-        raise ValueError("backfill needs both backfill_from and backfill_to")
+        raise ConfigurationError("a backfill needs both backfill_from and backfill_to")
     backfill = None
     if backfill_from is not None and backfill_to is not None:
         backfill = (_utc(backfill_from), _utc(backfill_to))
         if backfill[0] > backfill[1]:
-            raise ValueError("backfill_from must not be after backfill_to")
+            raise ConfigurationError("backfill_from must not be after backfill_to")
     policy = PiiPolicy(mode=pii, salt=pii_salt or "")  # type: ignore[arg-type]
 
     client = WxmClient(
@@ -140,6 +148,36 @@ def wxm_source(
     return [responses, *config_resources(cache, policy, account_fallback=username)]
 
 
+def _check_settings(
+    base_url: str,
+    lookback_days: float,
+    max_in_flight: int,
+    page_size: int,
+    pii: str,
+    request_timeout: float,
+) -> None:
+    """Refuse settings that cannot work, naming the setting (`ConfigurationError`)."""
+    if not isinstance(base_url, str) or not base_url.lower().startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"sources.wxm.base_url {base_url!r} is not an http(s) URL "
+            "(the real API is https://api.getcloudcherry.com)"
+        )
+    if not 1 <= page_size <= 1000:
+        raise ConfigurationError(f"sources.wxm.page_size must be 1-1000 (got {page_size})")
+    if lookback_days < 0:
+        raise ConfigurationError(f"sources.wxm.lookback_days must be >= 0 (got {lookback_days})")
+    if max_in_flight < 1:
+        raise ConfigurationError(f"sources.wxm.max_in_flight must be >= 1 (got {max_in_flight})")
+    if request_timeout <= 0:
+        raise ConfigurationError(
+            f"sources.wxm.request_timeout must be > 0 seconds (got {request_timeout})"
+        )
+    if pii not in PII_MODES:
+        raise ConfigurationError(
+            f"sources.wxm.pii must be one of {', '.join(PII_MODES)} (got {pii!r})"
+        )
+
+
 def _verify_tls(value: bool | str) -> bool | str:
     """`verify_tls` as requests wants it: True, False or the path of a CA bundle.
 
@@ -160,7 +198,7 @@ def _verify_tls(value: bool | str) -> bool | str:
             logger.warning("TLS certificate verification is off (sources.wxm.verify_tls)")
             return False
         if not os.path.isfile(raw):
-            raise ValueError(
+            raise ConfigurationError(
                 f"sources.wxm.verify_tls {raw!r} is neither true/false nor an existing CA bundle"
             )
         return raw
@@ -176,7 +214,7 @@ def _start_date(value: str | None) -> datetime | None:
     try:
         return parse_instant(value)
     except ValueError:
-        raise ValueError(
+        raise ConfigurationError(
             f"sources.wxm.start_date {value!r} is not an ISO date or instant (e.g. 2024-01-31)"
         ) from None
 

@@ -11,6 +11,10 @@ class WxmError(Exception):
     """Base class of every error raised by the WXM source."""
 
 
+class ConfigurationError(WxmError, ValueError):
+    """A setting of `[sources.wxm]` is invalid; the message names the setting and what it takes."""
+
+
 class AuthenticationError(WxmError):
     """WXM refused the credentials (wrong username or API key, two-factor login, revoked token)."""
 

@@ -154,8 +154,9 @@ def retrying(
         stats.add("retries")
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
-        logger.log(
-            logging.INFO if _is_rate_limited(state) else logging.WARNING,
+        # INFO, not WARNING: a retried failure is routine (counted in `stats.retries`); the
+        # failure that ends the retries is raised, and cron mails only what reaches stderr
+        logger.info(
             "`%s` attempt %d failed (%s); retrying in %.1f s",
             what,
             state.attempt_number,

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from simulator import SimulatorConfig, run_simulator
-from sources.wxm import _verify_tls
+from sources.wxm import ConfigurationError, _verify_tls, wxm_source
 from sources.wxm.client import WxmClient
 from sources.wxm.exceptions import ApiError, WxmError
 from tests.sources.conftest import canned_client, login_ok
@@ -66,3 +66,22 @@ def test_verify_tls_rejects_a_missing_ca_bundle(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SOURCES__WXM__VERIFY_TLS", "/no/such/ca.pem")
     with pytest.raises(ValueError, match="CA bundle"):
         _verify_tls(True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("base_url", "api.getcloudcherry.com"),
+        ("page_size", 5000),
+        ("lookback_days", -1),
+        ("max_in_flight", 0),
+        ("pii", "maybe"),
+        ("request_timeout", 0),
+        ("start_date", "yesterday"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_setting(setting: str, value: object) -> None:
+    args: dict[str, object] = {"base_url": "http://wxm.test", "username": "u", "api_key": "k"}
+    args[setting] = value
+    with pytest.raises(ConfigurationError, match=f"sources.wxm.{setting}"):
+        wxm_source(pii_salt="s", **args)
