@@ -24,7 +24,12 @@ from rich.table import Table
 
 from pipelines.errors import PipelineError
 from pipelines.redaction import RedactingFilter, configured_secrets
-from pipelines.settings import DEFAULT_DATA_DIR, DEFAULT_DESTINATION, RunSettings
+from pipelines.settings import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_DESTINATION,
+    RunSettings,
+    no_dlt_telemetry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         verbose: how many times `-v` was given.
         quiet: `--quiet`.
     """
+    no_dlt_telemetry()  # before the first dlt lookup (the secrets below)
     if quiet:
         level = logging.ERROR
     else:

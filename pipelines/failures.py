@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+)
 from dlt.common.destination.exceptions import InvalidDestinationReference, UnknownDestinationModule
 
 from pipelines.errors import PipelineError
@@ -40,11 +43,10 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        for inner in (
-            getattr(current, "exception", None),
-            current.__cause__,
-            current.__context__,
-        ):
+        # `raise ... from None` hides the context on purpose (a message naming the setting
+        # replaces a bare parser error): do not dig it up again
+        context = None if current.__suppress_context__ else current.__context__
+        for inner in (getattr(current, "exception", None), current.__cause__, context):
             if isinstance(inner, BaseException):
                 pending.append(inner)
 
@@ -80,6 +82,14 @@ def explain(exc: BaseException) -> str:
     for found in chain:
         if isinstance(found, ConfigFieldMissingException):
             return _one_line(_missing_config(found))
+        if isinstance(found, ConfigValueCannotBeCoercedException):
+            name = found.field_name
+            env = f"SOURCES__WXM__{name.upper()}"
+            return _one_line(
+                f"configuration value {name}={found.field_value!r} is not a valid "
+                f"{getattr(found.hint, '__name__', found.hint)}: fix sources.wxm.{name} in "
+                f".dlt/config.toml or {env}"
+            )
         if isinstance(found, UnknownDestinationModule | InvalidDestinationReference):
             return _one_line(
                 f"unknown destination: use duckdb, parquet or a dlt destination name ({found})"

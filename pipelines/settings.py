@@ -18,6 +18,17 @@ DEFAULT_DESTINATION = "duckdb"
 DUCKDB_FILE = "warehouse.duckdb"
 PARQUET_CATALOG_FILE = "wxm_parquet.duckdb"
 
+TELEMETRY_SETTING = "RUNTIME__DLTHUB_TELEMETRY"
+
+
+def no_dlt_telemetry() -> None:
+    """Turn off dlt's anonymous usage reports (to telemetry.scalevector.ai) for this process.
+
+    dlt starts them at its first configuration lookup, so this runs before any: the loader
+    talks to WXM and its destination only. An explicit `RUNTIME__DLTHUB_TELEMETRY` still wins.
+    """
+    os.environ.setdefault(TELEMETRY_SETTING, "false")
+
 
 @dataclass(frozen=True)
 class RunSettings:
