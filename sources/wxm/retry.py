@@ -11,7 +11,8 @@ this module builds its own `tenacity.Retrying` with tenacity's stock pieces:
   truncated or non-JSON bodies, HTML with status 200 (`TransientError`, raised by the client);
 * wait: `Retry-After` when the server sent one (capped), else `wait_exponential_jitter` (0.5 s,
   1 s, 2 s, ... capped at 30 s -- 8 s after a 429 -- plus up to 1 s of random jitter);
-* stop: 8 attempts for 5xx/network/bad-body failures, 30 for 429s (a 429 costs only time); then
+* stop: 8 attempts for 5xx/network/bad-body failures; for 429s 30 attempts *and* 5 minutes (a
+  429 costs only time, and 30 short `Retry-After`s are only half a minute); then
   the last error is raised (an `ApiError` for HTTP failures, the `requests` exception for network
   failures).
 
@@ -78,7 +79,9 @@ class RetryPolicy:
 
     Attributes:
         max_attempts: attempts for 5xx, network failures and bad bodies.
-        max_rate_limited_attempts: attempts while the API answers 429.
+        max_rate_limited_attempts: attempts while the API answers 429 ...
+        rate_limited_patience: ... and seconds since the first attempt: a 429 storm ends the
+            call only when both are spent (a storm of short `Retry-After`s is not a failure).
         backoff: first exponential wait in seconds (doubles each attempt).
         max_backoff: cap of the exponential wait and of `Retry-After`.
         max_rate_limited_backoff: cap of the exponential wait after a 429 without `Retry-After`
@@ -88,6 +91,7 @@ class RetryPolicy:
 
     max_attempts: int = 8
     max_rate_limited_attempts: int = 30
+    rate_limited_patience: float = 300.0
     backoff: float = 0.5
     max_backoff: float = 30.0
     max_rate_limited_backoff: float = 8.0
@@ -147,8 +151,12 @@ def retrying(
     """
 
     def stop(state: RetryCallState) -> bool:
-        limit = policy.max_rate_limited_attempts if _is_rate_limited(state) else policy.max_attempts
-        return state.attempt_number >= limit
+        if _is_rate_limited(state):
+            return (
+                state.attempt_number >= policy.max_rate_limited_attempts
+                and (state.seconds_since_start or 0.0) >= policy.rate_limited_patience
+            )
+        return state.attempt_number >= policy.max_attempts
 
     def before_sleep(state: RetryCallState) -> None:
         stats.add("retries")

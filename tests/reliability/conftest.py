@@ -52,8 +52,8 @@ def scenario(
 
 @pytest.fixture
 def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cap every retry, backoff and rate-limit hold at 50 ms (the waits themselves are real)."""
-    from sources.wxm import retry
+    """Cap every retry wait and the hold after a bare 429 at 50 ms (the waits are still real)."""
+    from sources.wxm import ratelimit, retry
 
     original: Callable[..., object] = retry.pause
 
@@ -62,6 +62,7 @@ def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(retry, "pause", short)
     monkeypatch.setattr(retry.time, "sleep", lambda s: None)
+    monkeypatch.setattr(ratelimit, "DEFAULT_COOLDOWN_S", 0.05)  # the hold after a bare 429
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
