@@ -8,8 +8,8 @@
 * reuse: the token is sent as `Authorization: Bearer ...` until `expires_in` minus a margin (10 % of
   the lifetime, at most 5 minutes), then a new one is fetched before the next request;
 * threads: one lock around the token, so an expiry seen by eight threads at once costs one login;
-* 401: the client calls `invalidate(header)` and retries once with a fresh token; a second 401 on
-  that request is an `AuthenticationError` (see `client.py`);
+* 401: the client calls `invalidate(header)` and retries with a fresh token; a call refused with
+  two fresh tokens in a row is an `AuthenticationError` (see `client.py`);
 * failures: wrong username or API key (400 `invalid_grant`), a two-factor account or a locked one
   (401) raise `AuthenticationError` with a message saying what to fix;
 * secrets: the API key and the token never appear in a log line, an error message or `repr()`.

@@ -8,7 +8,7 @@ One `requests.Session` per source instance, with:
   without it) (`auth.py`);
 * the retry loop of `retry.py` around each attempt, which also parses the body: a truncated or
   non-JSON body, or an HTML page sent with status 200, is a transient failure like a 5xx;
-* one re-login on 401, then `AuthenticationError`;
+* a re-login on 401 (at most two per call, for revocation races), then `AuthenticationError`;
 * TLS verification on by default; `verify_tls` may be False or a CA bundle path (corporate CA).
 
 dlt's `RESTClient` is not used: WXM's paging puts page numbers in the path of a POST with a filter
@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = (10.0, 120.0)
 """Connect and read timeouts in seconds; a page of big responses can take a while to build."""
 USER_AGENT = "wxm-pipeline (dlt source)"
+RELOGINS_PER_CALL = 2
+"""New logins one call may make after 401s: one per refused token, so a revocation that also hits
+the token the first re-login fetched (a revocation race) does not fail the sync; a call refused
+with two fresh tokens in a row is an `AuthenticationError`."""
 
 
 class _Unauthorized(Exception):
@@ -178,7 +182,7 @@ class WxmClient:
             WxmError: the sync was cancelled.
         """
         what = f"{method} {path}"
-        for relogin in (False, True):
+        for relogins in range(RELOGINS_PER_CALL + 1):
             try:
                 return call_with_retries(
                     lambda: self._attempt(method, path, body),
@@ -209,13 +213,14 @@ class WxmClient:
                     path=path,
                 ) from None
             except _Unauthorized as refused:
-                if relogin:
+                if relogins == RELOGINS_PER_CALL:
                     break
                 logger.info("`%s` answered 401: logging in again", what)
                 self.auth.invalidate(refused.header)
         raise AuthenticationError(
-            f"WXM refused a fresh access token for `{what}` (HTTP 401 twice): the token was "
-            "revoked or the user lacks permission for this call; check the user's role in WXM"
+            f"WXM refused fresh access tokens for `{what}` (HTTP 401 after {RELOGINS_PER_CALL} "
+            "new logins): the user lacks permission for this call or its tokens keep being "
+            "revoked; check the user's role in WXM"
         )
 
     @property
