@@ -85,6 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra environment for this pipeline's runs, e.g. SOURCES__WXM__PAGE_SIZE=1000",
     )
+    p.add_argument("--no-floor", action="store_true", help="skip the raw page-fetch floor runs")
     p.add_argument("--work-dir", type=Path, help="logs and data (default bench/out/<time>)")
     p.add_argument("--keep-data", action="store_true", help="keep each run's data folder")
     p.add_argument(
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         now=now_second(),
         baseline_rss=args.baseline_rss,
         baseline_growth=not (args.no_baseline_growth or args.quick),
+        floor=not (args.no_floor or args.quick),
     )
     logger.info("work dir %s; sizes %s; variants %s", work_dir, sizes, variants)
 

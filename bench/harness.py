@@ -136,6 +136,7 @@ class Harness:
         data_dir: Path | None = None,
         note: str = "",
         reuse: bool = True,
+        extra_args: list[str] | None = None,
     ) -> RunRecord:
         """Measure one run of `variant` against the simulator of `spec` and record it.
 
@@ -148,6 +149,7 @@ class Harness:
             data_dir: the run's data folder; a fresh one (deleted afterwards) when None.
             note: a remark kept with the record.
             reuse: return an earlier record of the same run instead of measuring again.
+            extra_args: more arguments for this run's command line.
 
         Returns:
             The record (also appended to `records`).
@@ -164,7 +166,7 @@ class Harness:
         after = spec.now - timedelta(days=spec.days)  # the simulated history, exactly
         before = spec.now
         argv = [*variant_argv(variant, mode, destination, run_dir, after, before)]
-        argv += self.extra_args.get(variant, [])
+        argv += self.extra_args.get(variant, []) + (extra_args or [])
         env = child_env(sim, run_dir)
         env.update(self.extra_env.get(variant, {}))
         self._runs += 1

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bench.harness import Harness, RunRecord
 from bench.simproc import SimSpec
-from bench.variants import BASELINE, OURS, ours_setting
+from bench.variants import BASELINE, OURS, RAW, ours_setting
 
 MAX_ROWS = 1000  # the API's largest page (the simulator's cap): the ceiling assumes full pages
 
@@ -55,6 +55,7 @@ class Figure:
     better: str = "lower"
     note: str = ""
     miss: str = ""
+    floor: float | None = None
 
     @property
     def vs_baseline(self) -> float | None:
@@ -81,6 +82,7 @@ class Context:
     now: datetime
     baseline_rss: bool = False
     baseline_growth: bool = True
+    floor: bool = True
 
     def spec(self, responses: int, *, limited: bool) -> SimSpec:
         """Simulator settings for `responses`, rate-limited with latency or wide open."""
@@ -115,6 +117,14 @@ def _runs(
     return out
 
 
+def _floor_run(ctx: Context, scenario: str, spec: SimSpec) -> RunRecord | None:
+    """Fetch every page as raw bytes (8 threads, at the rate limit): this machine's floor."""
+    if not ctx.floor:
+        return None
+    rate = ["--rate", f"{spec.rate_limit:g}"]
+    return ctx.harness.run(scenario, spec, RAW, extra_args=rate, note="raw page fetch, 8 threads")
+
+
 def ceiling_s(responses: int, rate_limit: float) -> float:
     """The API's ceiling: the fewest page requests a backfill needs, at the rate limit."""
     return math.ceil(responses / MAX_ROWS) / rate_limit
@@ -130,6 +140,7 @@ def limited(ctx: Context) -> list[Figure]:
     title = f"Backfill {_size(s.limited)} @{s.rate_limit:g}/s +{s.latency_ms:g} ms"
     wall = _value(ours, lambda r: r.wall_s)
     after = _value(ours, lambda r: r.rate_limited_after_warmup)
+    raw = _floor_run(ctx, "limited", spec)
     return [
         Figure(
             f"{title}: wall time",
@@ -140,6 +151,7 @@ def limited(ctx: Context) -> list[Figure]:
             "≤ 1.15× ceiling",
             None if wall is None else wall <= 1.15 * ceiling,
             note="whole process: start-up, extract, normalize, load",
+            floor=_value(raw, lambda r: r.wall_s),
         ),
         Figure(
             f"{title}: API phase (first to last request)",
@@ -148,6 +160,7 @@ def limited(ctx: Context) -> list[Figure]:
             _value(base, lambda r: r.api_span_s),
             ceiling,
             note="from the simulator's counters, sampled every 0.2 s",
+            floor=_value(raw, lambda r: r.api_span_s),
         ),
         Figure(
             f"{title}: 429s after warm-up (all 429s)",
@@ -168,6 +181,7 @@ def limited(ctx: Context) -> list[Figure]:
 def cpu(ctx: Context) -> list[Figure]:
     """Limit and latency off: responses per second into DuckDB and into Parquet (Delta)."""
     spec = ctx.spec(ctx.sizes.cpu, limited=False)
+    raw = _floor_run(ctx, "cpu", spec)
     figures = []
     for destination, label in (("duckdb", "DuckDB"), ("parquet", "Parquet (Delta)")):
         runs = _runs(ctx, "cpu", spec, destination=destination)
@@ -183,6 +197,7 @@ def cpu(ctx: Context) -> list[Figure]:
                 met=None if ours is None or base is None else ours >= 3 * base,
                 better="higher",
                 note="responses ÷ whole-process wall time",
+                floor=_value(raw, lambda r: r.responses_per_s),
             )
         )
     return figures

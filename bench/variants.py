@@ -22,6 +22,7 @@ from bench.timeutil import iso_z
 
 OURS = "ours"
 BASELINE = "baseline"
+RAW = "raw"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -124,13 +125,25 @@ def baseline_argv(
 def variant_argv(
     variant: str, mode: str, destination: str, data_dir: Path, after: datetime, before: datetime
 ) -> Sequence[str]:
-    """The command line of `variant` (`ours` or `baseline`)."""
+    """The command line of `variant` (`ours`, `baseline` or `raw`, the bytes-only floor)."""
+    if variant == RAW:
+        return [
+            sys.executable,
+            "-m",
+            "bench.rawfetch",
+            "--from",
+            iso_z(after),
+            "--to",
+            iso_z(before),
+        ]
     build = ours_argv if variant == OURS else baseline_argv
     return build(mode, destination, data_dir, after, before)
 
 
 def count_loaded(variant: str, destination: str, data_dir: Path) -> int | None:
     """Count the responses a finished run left in its destination (None if not found)."""
+    if variant == RAW:
+        return None
     try:
         if destination == "duckdb":
             path = data_dir / "baseline.duckdb"
