@@ -37,7 +37,7 @@ from pipelines.errors import PipelineError
 from pipelines.failures import duckdb_locked_error
 from pipelines.locking import pipeline_lock
 from pipelines.models import build_after_load
-from pipelines.settings import DATASET_NAME, RunSettings, no_dlt_telemetry
+from pipelines.settings import DATASET_NAME, RunSettings, arrow_row_columns, no_dlt_telemetry
 from pipelines.state import find_cursor
 from pipelines.summary import ResponseChanges, RunSummary
 from sources.wxm import wxm_source
@@ -61,6 +61,7 @@ def make_pipeline(settings: RunSettings, plan: DestinationPlan) -> dlt.Pipeline:
         the pipeline, with its working folder under `settings.working_dir`.
     """
     no_dlt_telemetry()
+    arrow_row_columns()
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         dataset_name=DATASET_NAME,

@@ -30,6 +30,23 @@ def no_dlt_telemetry() -> None:
     os.environ.setdefault(TELEMETRY_SETTING, "false")
 
 
+ARROW_ROW_COLUMNS = (
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID",
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID",
+)
+"""dlt settings that give rows yielded as Arrow tables `_dlt_id` and `_dlt_load_id` too."""
+
+
+def arrow_row_columns() -> None:
+    """Keep dlt's `_dlt_id` and `_dlt_load_id` columns on rows the source yields as Arrow tables.
+
+    dlt adds them to dict rows only by default; the deletion marking reads `_dlt_load_id`, and
+    tables loaded before the source yielded Arrow have a non-null `_dlt_id`. Explicit settings win.
+    """
+    for name in ARROW_ROW_COLUMNS:
+        os.environ.setdefault(name, "true")
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """The paths and names one run of the pipeline uses.

@@ -268,17 +268,38 @@ def conform(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
     Returns:
         The conformed row.
     """
-    spec = TABLES[table]
     row: dict[str, Any] = {}
-    for column in spec.columns:
-        raw = values.get(column.name)
-        value = coerce(raw, column.data_type)
+    for name, data_type, exact in _CONFORM_PLAN[table]:
+        raw = values.get(name)
+        # already of the declared type (the common case; a timestamp must be in UTC too)
+        if raw is None or (
+            type(raw) in exact and (data_type != "timestamp" or raw.tzinfo is dt.UTC)
+        ):
+            row[name] = raw
+            continue
+        value = coerce(raw, data_type)
         if value is None and raw is not None:
-            logger.debug(
-                "Dropped a value of `%s.%s` that is not %s", table, column.name, column.data_type
-            )
-        row[column.name] = value
+            logger.debug("Dropped a value of `%s.%s` that is not %s", table, name, data_type)
+        row[name] = value
     return row
+
+
+_EXACT_TYPES: dict[str, tuple[type, ...]] = {
+    "text": (str,),
+    "bigint": (int,),
+    "double": (float,),
+    "bool": (bool,),
+    "timestamp": (dt.datetime,),
+    "date": (dt.date,),
+    "json": (list, dict),
+}
+"""Python types a value of each dlt type may already have (checked with `type() in`, so a bool
+is never taken for a bigint); a timestamp must also be in UTC."""
+
+_CONFORM_PLAN: dict[str, tuple[tuple[str, TDataType, tuple[type, ...]], ...]] = {
+    name: tuple((c.name, c.data_type, _EXACT_TYPES.get(c.data_type, ())) for c in spec.columns)
+    for name, spec in TABLES.items()
+}
 
 
 def coerce(value: Any, data_type: TDataType) -> Any:

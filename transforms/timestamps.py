@@ -16,6 +16,9 @@ _ISO = re.compile(
     r"\s*(?P<zone>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?\s*$"
 )
 
+_FAST_LENGTHS = (20, 24)
+"""Lengths of `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.fffZ` (fast path)."""
+
 
 def parse_timestamp(value: object) -> dt.datetime | None:
     """Parse a WXM timestamp into a tz-aware UTC datetime.
@@ -44,6 +47,12 @@ def parse_timestamp(value: object) -> dt.datetime | None:
             return None
     if not isinstance(value, str):
         return None
+    if len(value) in _FAST_LENGTHS and value[-1] == "Z" and value[10] == "T":
+        # the API's common shapes, `YYYY-MM-DDTHH:MM:SS[.fff]Z`: Python parses them directly
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass  # the general path below decides
 
     match = _ISO.match(value)
     if match is None:

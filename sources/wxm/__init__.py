@@ -70,7 +70,7 @@ def wxm_source(
     lookback_days: float = 7.0,
     rate_limit: float = 14.0,
     max_in_flight: int = 8,
-    page_size: int = 500,
+    page_size: int = 1000,
     backfill_from: datetime | None = None,
     backfill_to: datetime | None = None,
     pii: str = "hash",

@@ -58,6 +58,7 @@ from sources.wxm.windows import (
     plan_windows,
     scan_range,
 )
+from transforms.arrow import rows_to_arrow
 from transforms.shape import RESPONSE_TABLES, TABLES, Shaper, dlt_columns
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class FetchSettings:
         pages_per_window: the most pages a planned window should hold.
     """
 
-    page_size: int = 500
+    page_size: int = 1000
     max_in_flight: int = 8
     pages_per_window: int = PAGES_PER_WINDOW
 
@@ -382,7 +383,9 @@ def responses_resource(
                         rows[table].append(row)
                 for table in RESPONSE_TABLES:
                     if rows.get(table):
-                        yield dlt.mark.with_table_name(rows[table], table)
+                        # an Arrow table per table and window: dlt writes it to Parquet as is
+                        yield dlt.mark.with_table_name(rows_to_arrow(table, rows[table]), table)
+                del rows
                 previous_ids = ids
                 if incremental:
                     _advance(state, window.end)
