@@ -143,6 +143,7 @@ class WxmTokenAuth(AuthConfigBase):
             headers={"Accept": "application/json"},
             timeout=self.timeout,
             allow_redirects=False,
+            verify=self._session.verify,  # see WxmClient._attempt
         )
         status = response.status_code
         if status == 429 or status >= 500:

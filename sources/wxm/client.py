@@ -239,6 +239,9 @@ class WxmClient:
             auth=self.auth,
             timeout=self.timeout,
             allow_redirects=False,
+            # explicit, so REQUESTS_CA_BUNDLE cannot replace a configured CA bundle or `false`
+            # (requests lets it override the session's setting); with `true` it still applies
+            verify=self.session.verify,
         )
         status = response.status_code
         logger.debug(

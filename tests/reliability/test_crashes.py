@@ -47,7 +47,8 @@ def _crash(
 def test_sigkill_then_run_again_is_exact(scenario: Scenario, markers: list[str]) -> None:
     sim = scenario.start(sim_config(responses=400))
     for marker in markers:
-        sim.faults.add("slow", count=1, route="answers/page", after=2, seconds=1.5)
+        if "extract" in marker or "numbering" in marker:
+            sim.faults.add("slow", count=1, route="answers/page", after=2, seconds=1.0)
         killed = _crash(scenario, marker)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         sim.faults.clear()
@@ -67,7 +68,7 @@ def test_sigkill_then_run_again_is_exact(scenario: Scenario, markers: list[str])
 
 def test_sigterm_stops_with_130_and_the_next_run_completes(scenario: Scenario) -> None:
     sim = scenario.start()
-    sim.faults.add("slow", count=2, route="answers/page", after=1, seconds=3.0)
+    sim.faults.add("slow", count=2, route="answers/page", after=1, seconds=1.0)
     stopped = _crash(scenario, "WXM page numbering starts", signal.SIGTERM)
     assert stopped.returncode == 130, stopped.stderr
     last = stopped.stderr.strip().splitlines()[-1]
@@ -81,7 +82,7 @@ def test_sigterm_stops_with_130_and_the_next_run_completes(scenario: Scenario) -
 
 def test_two_syncs_at_once(scenario: Scenario) -> None:
     sim = scenario.start()
-    sim.faults.add("slow", count=1, route="answers/page", after=1, seconds=2.0)
+    sim.faults.add("slow", count=1, route="answers/page", after=1, seconds=1.0)
     first, second = scenario.popen("sync"), scenario.popen("sync")
     results = [(p.wait(timeout=120), p.communicate()[1]) for p in (first, second)]
     codes = sorted(code for code, _ in results)
@@ -95,7 +96,7 @@ def test_duckdb_file_taken_by_another_program_mid_run(scenario: Scenario) -> Non
     sim = scenario.start()
     scenario.sync_ok()
     sim.account.advance(60, new_responses=6)
-    sim.faults.add("slow", count=1, route="answers/page", after=1, seconds=2.0)
+    sim.faults.add("slow", count=1, route="answers/page", after=1, seconds=1.5)
     process = scenario.popen("sync", "--rescan", "30")
     assert process.stderr is not None
     seen = read_until(process.stderr, "Extract started")

@@ -116,12 +116,17 @@ print(json.dumps({"exit": result.exit_code, "stderr": result.stderr, "sent": sen
 
 
 @pytest.mark.parametrize(
-    ("setting", "expected"),
-    [(None, True), ("false", False), ("true", True), ("{bundle}", "{bundle}")],
-    ids=["default", "off", "on", "ca-bundle"],
+    ("setting", "ca_env", "expected"),
+    [
+        (None, None, True),
+        ("false", None, False),
+        ("{bundle}", "/etc/ssl/some-other-bundle.pem", "{bundle}"),  # the setting wins
+        (None, "{bundle}", "{bundle}"),  # REQUESTS_CA_BUNDLE serves verify_tls = true
+    ],
+    ids=["default", "off", "ca-bundle-setting", "ca-bundle-env"],
 )
 def test_verify_tls_reaches_every_request_and_nothing_else_is_called(
-    scenario: Scenario, setting: str | None, expected: Any
+    scenario: Scenario, setting: str | None, ca_env: str | None, expected: Any
 ) -> None:
     bundle = scenario.tmp_path / "corporate-ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
@@ -132,6 +137,8 @@ def test_verify_tls_reaches_every_request_and_nothing_else_is_called(
         for k, v in {**os.environ, **scenario.env}.items()
         if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "RUNTIME__DLTHUB_TELEMETRY")
     }
+    if ca_env is not None:
+        child_env["REQUESTS_CA_BUNDLE"] = ca_env.format(bundle=bundle)
     done = subprocess.run(
         [sys.executable, "-c", SPY, "sync", "--data-dir", str(scenario.data_dir), "--no-progress"],
         cwd=scenario.tmp_path,
