@@ -21,10 +21,10 @@ NO_PENDING = 0
 
 
 def _crash(
-    scenario: Scenario, marker: str, sig: int = signal.SIGKILL
+    scenario: Scenario, marker: str, sig: int = signal.SIGKILL, destination: str = "duckdb"
 ) -> subprocess.CompletedProcess[str]:
     """Start `wxm sync -v`, send `sig` once a log line holds `marker`, wait for the end."""
-    process = scenario.popen("sync")
+    process = scenario.popen("sync", "--destination", destination)
     assert process.stderr is not None
     seen = read_until(process.stderr, marker)
     process.send_signal(sig)
@@ -129,3 +129,43 @@ def test_duckdb_file_taken_by_another_program_mid_run(scenario: Scenario) -> Non
     scenario.sync_ok()
     assert run.status(scenario.settings()).pending_packages == 0
     assert not set(deleted) & set(scenario.verify(sim))
+
+
+def test_sigkill_of_a_parquet_sync_mid_load_then_run_again_is_exact(scenario: Scenario) -> None:
+    sim = scenario.start(sim_config(responses=300))
+    scenario.sync_ok("--destination", "parquet")
+    recent = sorted(sim.account.ground_truth(after=sim.account.now - timedelta(days=2)))
+    sim.account.edit(recent[0], append_note="changed before the crash")
+    sim.account.delete([recent[1]])
+    sim.account.advance(60, new_responses=5)
+    killed = _crash(scenario, "Load started", destination="parquet")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    scenario.sync_ok("--destination", "parquet")
+    scenario.verify(sim, destination="parquet")
+
+
+def test_sigkill_mid_backfill_then_backfill_again_keeps_the_cursor(scenario: Scenario) -> None:
+    sim = scenario.start(sim_config(responses=300))
+    now = sim.account.now
+    scenario.sync_ok("--start-date", (now - timedelta(days=5)).date().isoformat())
+    cursor = run.status(scenario.settings()).cursor
+    process = scenario.popen(
+        "backfill",
+        "--from",
+        (now - timedelta(days=21)).date().isoformat(),
+        "--to",
+        (now - timedelta(days=4)).date().isoformat(),
+        "--chunk-days",
+        "4",
+    )
+    assert process.stderr is not None
+    read_until(process.stderr, "Backfill chunk 3")
+    process.kill()
+    scenario.figures.faults += 1
+    process.communicate(timeout=60)
+    args = ["--from", (now - timedelta(days=21)).date().isoformat()]
+    args += ["--to", (now - timedelta(days=4)).date().isoformat(), "--chunk-days", "4"]
+    done = scenario.cli("backfill", *args)
+    assert done.exit_code == 0, done.stderr
+    assert run.status(scenario.settings()).cursor == cursor
+    scenario.verify(sim)
