@@ -81,6 +81,10 @@ def test_no_secret_in_tables_state_trace_or_debug_logs(
         "data folder (duckdb, parquet, state, trace)": _files_text(scenario.data_dir),
         "logs and output": out + err + out2 + err2,
     }
+    some_id = next(iter(sim.account.ground_truth()))
+    for where in ("tables", "data folder (duckdb, parquet, state, trace)"):
+        assert some_id in haystacks[where], f"the scan of the {where} read no data"
+    assert "/api/answers/page/" in haystacks["logs and output"]
     trace = list(scenario.data_dir.rglob("trace.pickle"))
     assert trace, "dlt's trace file is part of the scan"
     for where, text in haystacks.items():
