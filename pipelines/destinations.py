@@ -14,6 +14,7 @@ from deltalake import DeltaTable
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.destination.exceptions import InvalidDestinationReference, UnknownDestinationModule
 from dlt.common.schema.typing import TTableFormat
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.errors import PipelineError
 from pipelines.failures import duckdb_locked_error
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 DUCKDB = "duckdb"
 PARQUET = "parquet"
 LOADS_TABLE = "_dlt_loads"
+DUCKDB_MEMORY_LIMIT = "256MB"
+"""DuckDB's own memory cap while loading (it spills to disk beyond it); its default is 80 % of
+RAM, which let a 1M-response load take gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,10 @@ def plan_destination(settings: RunSettings) -> DestinationPlan:
     if name == DUCKDB:
         destination = _destination(
             DUCKDB,
-            credentials=str(settings.duckdb_path.resolve()),
+            credentials=DuckDbCredentials(
+                str(settings.duckdb_path.resolve()),
+                global_config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+            ),
             preferred_loader_file_format="parquet",
         )
         return DestinationPlan(name, destination, "parquet", None)
@@ -164,7 +171,7 @@ def attach_delta_tables(con: duckdb.DuckDBPyConnection, root: Path, schema: str)
             )
             attached.append(folder.name)
             continue
-        if not (folder / "_delta_log").is_dir():
+        if not (folder / "_delta_log").is_dir() or folder in empty_delta_logs(root):
             continue
         files = DeltaTable(str(folder)).file_uris()
         if not files:
@@ -176,6 +183,45 @@ def attach_delta_tables(con: duckdb.DuckDBPyConnection, root: Path, schema: str)
         )
         attached.append(folder.name)
     return attached
+
+
+def empty_delta_logs(root: Path) -> list[Path]:
+    """The table folders under `root` whose `_delta_log` holds no commit (Delta cannot open them).
+
+    Args:
+        root: the dataset folder (`data/parquet/wxm`).
+
+    Returns:
+        the broken table folders, sorted.
+    """
+    if not root.is_dir():
+        return []
+    return sorted(
+        folder
+        for folder in root.iterdir()
+        if (folder / "_delta_log").is_dir()
+        and not any((folder / "_delta_log").glob("*.json"))
+        and not any((folder / "_delta_log").glob("*.checkpoint*.parquet"))
+    )
+
+
+def check_delta_tables(settings: RunSettings) -> None:
+    """Refuse to load or build the catalog over a Delta table folder with an empty log.
+
+    Args:
+        settings: the run's settings (only the `parquet` destination is checked).
+
+    Raises:
+        PipelineError: naming the first broken folder and the fix.
+    """
+    if settings.destination.strip() != PARQUET:
+        return
+    broken = empty_delta_logs(settings.parquet_dir / DATASET_NAME)
+    if broken:
+        raise PipelineError(
+            f"Delta table folder {broken[0]} has an empty _delta_log (no data, no commit): "
+            f"delete that folder, or run `wxm reset --yes --drop-data --destination parquet`"
+        )
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

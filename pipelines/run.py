@@ -1,6 +1,7 @@
 """The pipeline runs behind the `wxm` command: sync, backfill, status and reset.
 
-Each run builds the dlt pipeline `wxm` (dataset `wxm`) in the data folder's working directory,
+Each run builds the destination's dlt pipeline (`wxm` for duckdb, `wxm_<destination>` otherwise;
+dataset `wxm`) in the data folder's working directory,
 holds the pipeline lock for its whole length, and steps through dlt's extract, normalize and load
 itself, so it can count new and changed responses between normalize and load (see `changes`).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,7 +29,9 @@ from pipelines.changes import compare_responses, pending_response_files
 from pipelines.dates import chunks, parse_instant
 from pipelines.deletions import ScannedSpan, mark_deleted
 from pipelines.destinations import (
+    PARQUET,
     DestinationPlan,
+    check_delta_tables,
     check_owner,
     open_dataset,
     plan_destination,
@@ -111,6 +115,7 @@ def sync(
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
         check_owner(settings, FOREIGN_FILE_FIX)
+        check_delta_tables(settings)
         pipeline = make_pipeline(settings, plan)
         outcome = _Outcome()
         _finish_pending(pipeline, outcome)
@@ -170,6 +175,7 @@ def backfill(
     plan = plan_destination(settings)
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
         check_owner(settings, FOREIGN_FILE_FIX)
+        check_delta_tables(settings)
         pipeline = make_pipeline(settings, plan)
         outcome = _Outcome()
         _finish_pending(pipeline, outcome)
@@ -451,6 +457,8 @@ def reset(settings: RunSettings, *, drop_data: bool = False) -> bool:
     with pipeline_lock(settings.lock_path, settings.pipeline_name):
         check_owner(settings, FOREIGN_FILE_FIX)
         pipeline = make_pipeline(settings, plan)
+        if drop_data and settings.destination == PARQUET:
+            return _drop_parquet(settings, pipeline)
         try:
             pipeline.sync_destination()
         except Exception as exc:
@@ -464,4 +472,21 @@ def reset(settings: RunSettings, *, drop_data: bool = False) -> bool:
         had_state = not drop.is_empty
         drop()
     logger.info("Forgot the state of pipeline `%s`", settings.pipeline_name)
+    return had_state
+
+
+def _drop_parquet(settings: RunSettings, pipeline: dlt.Pipeline) -> bool:
+    """Forget the state and drop the data of the `parquet` destination by removing its folders.
+
+    dlt's own drop empties the Delta tables but leaves their `_delta_log` folders behind, which
+    the next load and the catalog cannot open; removing the dataset folder (the destination's copy
+    of the state included), the catalog file and the local working folder starts clean.
+    """
+    dataset_dir = settings.parquet_dir / DATASET_NAME
+    local = settings.working_dir / settings.pipeline_name
+    had_state = dataset_dir.exists() or local.exists()
+    shutil.rmtree(dataset_dir, ignore_errors=True)
+    settings.catalog_path.unlink(missing_ok=True)
+    pipeline.drop()
+    logger.info("Dropped `%s` and the state of pipeline `%s`", dataset_dir, settings.pipeline_name)
     return had_state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -45,6 +46,45 @@ def arrow_row_columns() -> None:
     """
     for name in ARROW_ROW_COLUMNS:
         os.environ.setdefault(name, "true")
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _JsonAsTextFilter) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_JsonAsTextFilter())
+
+
+class _JsonAsTextFilter(logging.Filter):
+    """Drops dlt's warning that the `json` column hints differ from the Arrow string columns.
+
+    The responses' `json` columns travel as JSON text (what dlt writes for `json` in Parquet);
+    dlt keeps the declared hints and the destination stores JSON, so the warning, repeated for
+    every Arrow table, is noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for that one warning of the `responses` resource."""
+        message = record.getMessage()
+        return not (
+            message.startswith("In resource: responses,")
+            and "when merging arrow schema with dlt schema" in message
+        )
+
+
+def pipeline_name_for(destination: str) -> str:
+    """The dlt pipeline name of a destination: `wxm` for duckdb, `wxm_<destination>` otherwise.
+
+    Each destination has its own state (cursor), so syncing one data folder to DuckDB and to
+    Parquet never lets one destination start from the other's cursor.
+
+    Args:
+        destination: the destination name as given to `--destination`.
+
+    Returns:
+        the pipeline name.
+    """
+    name = destination.strip()
+    if name == DEFAULT_DESTINATION:
+        return PIPELINE_NAME
+    safe = "".join(char if char.isalnum() else "_" for char in name.lower())
+    return f"{PIPELINE_NAME}_{safe}"
 
 
 @dataclass(frozen=True)
@@ -56,13 +96,20 @@ class RunSettings:
         pipelines_dir: dlt's working folder (state, schemas, pending load packages);
             `data_dir/.dlt-pipelines` unless given, so a data folder is self-contained.
         destination: `duckdb`, `parquet` or any dlt destination name.
-        pipeline_name: the dlt pipeline name; the demo uses its own so it never touches a real one.
+        pipeline_name: the dlt pipeline name; empty (the default) means one per destination
+            (`pipeline_name_for`), so each destination keeps its own state and cursor. The demo
+            uses its own so it never touches a real one.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
     pipelines_dir: Path | None = None
     destination: str = DEFAULT_DESTINATION
-    pipeline_name: str = PIPELINE_NAME
+    pipeline_name: str = ""
+
+    def __post_init__(self) -> None:
+        """Fill in the per-destination pipeline name when none was given."""
+        if not self.pipeline_name:
+            object.__setattr__(self, "pipeline_name", pipeline_name_for(self.destination))
 
     @property
     def working_dir(self) -> Path:

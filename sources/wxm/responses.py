@@ -66,6 +66,8 @@ logger = logging.getLogger(__name__)
 PAGES_PER_WINDOW = 8
 """A window holds at most this many pages: enough to keep the pool busy, small enough to hold."""
 RECONCILE_ATTEMPTS = 3
+SHAPE_BATCH = 2000
+"""Answers shaped into one Arrow table per table at a time (bounds the Python rows held)."""
 BOUND_PAD = timedelta(milliseconds=1)
 MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "upsert"}
 
@@ -287,7 +289,9 @@ class WindowFetcher:
         self, windows: Sequence[Window]
     ) -> Iterator[tuple[Window, list[dict[str, Any]]]]:
         """Fetch windows concurrently (bounded look-ahead) and yield them in order."""
-        lookahead = max(3, -(-self.settings.max_in_flight // self.settings.pages_per_window) + 2)
+        # the window being consumed plus this many fetched ahead: enough to keep `max_in_flight`
+        # requests busy, few enough that memory stays bounded (a window is up to 8,000 answers)
+        lookahead = max(2, -(-self.settings.max_in_flight // self.settings.pages_per_window) + 1)
         runner = ThreadPoolExecutor(lookahead, "wxm-window")
         pending: deque[tuple[Window, Future[list[dict[str, Any]]]]] = deque()
         queue = iter(windows)
@@ -372,20 +376,22 @@ def responses_resource(
             previous_ids: set[str] = set()
             for window, answers in fetcher.iter_windows(windows):
                 assert shaper is not None
-                rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
                 ids: set[str] = set()
-                for answer in answers:
-                    answer_id = str(answer.get("id"))
-                    ids.add(answer_id)
-                    if answer_id in previous_ids:  # on the boundary shared with the last window
-                        continue
-                    for table, row in shaper.rows(answer):
-                        rows[table].append(row)
-                for table in RESPONSE_TABLES:
-                    if rows.get(table):
-                        # an Arrow table per table and window: dlt writes it to Parquet as is
-                        yield dlt.mark.with_table_name(rows_to_arrow(table, rows[table]), table)
-                del rows
+                for first in range(0, len(answers), SHAPE_BATCH):
+                    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                    for answer in answers[first : first + SHAPE_BATCH]:
+                        answer_id = str(answer.get("id"))
+                        ids.add(answer_id)
+                        if answer_id in previous_ids:  # on the boundary shared with the last one
+                            continue
+                        for table, row in shaper.rows(answer):
+                            rows[table].append(row)
+                    for table in RESPONSE_TABLES:
+                        if rows.get(table):
+                            # an Arrow table per table and batch: dlt writes it to Parquet as is
+                            yield dlt.mark.with_table_name(rows_to_arrow(table, rows[table]), table)
+                    del rows
+                del answers
                 previous_ids = ids
                 if incremental:
                     _advance(state, window.end)
