@@ -34,4 +34,5 @@ simulator: $(STAMP)
 	$(BIN)/python -m simulator
 
 clean:
-	rm -rf $(VENV) data/wxm.duckdb data/parquet .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal data/wxm_parquet.duckdb \
+		data/parquet data/.dlt-pipelines .pytest_cache .mypy_cache .ruff_cache

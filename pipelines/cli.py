@@ -84,17 +84,24 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     """Send logs to stderr at WARNING (INFO with -v, DEBUG with -vv, ERROR with --quiet).
 
     Every handler carries the redacting filter, dlt's own logger included (dlt keeps the first
-    handler it finds on its logger, so the filter installed here stays in place).
+    handler it finds on its logger, so the filter installed here stays in place). dlt's own
+    messages (warnings included) show only from -v on, so a successful cron run stays silent.
 
     Args:
         verbose: how many times `-v` was given.
         quiet: `--quiet`.
     """
-    no_dlt_telemetry()  # before the first dlt lookup (the secrets below)
     if quiet:
         level = logging.ERROR
     else:
         level = (logging.WARNING, logging.INFO)[verbose] if verbose < 2 else logging.DEBUG
+    # dlt logs a failed load job with its whole traceback at ERROR, and warns about things the
+    # pipeline handles; the CLI's own error line says what to fix, so dlt speaks only from -v on.
+    dlt_level = logging.CRITICAL if verbose == 0 else level
+    # both before the first dlt lookup (the secrets below): dlt sets its logger up from its
+    # runtime configuration then, and again in worker processes
+    os.environ["RUNTIME__LOG_LEVEL"] = logging.getLevelName(dlt_level)
+    no_dlt_telemetry()
     for secret in configured_secrets():
         _redactor.add(secret)
 
@@ -107,13 +114,13 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 
     dlt_handler = logging.StreamHandler(sys.stderr)
     dlt_handler.addFilter(_redactor)
+    # dlt may reset its logger's level when it re-reads its configuration; the handler's level
+    # is ours alone
+    dlt_handler.setLevel(dlt_level)
     dlt_logger = logging.getLogger("dlt")
     dlt_logger.handlers = [dlt_handler]
     dlt_logger.propagate = False
-    # dlt logs a failed load job with its whole traceback at ERROR; the CLI's own error line says
-    # what to fix, so dlt speaks only from -v on.
-    dlt_level = logging.CRITICAL if verbose == 0 else level
-    os.environ["RUNTIME__LOG_LEVEL"] = logging.getLevelName(dlt_level)
+    dlt_logger.setLevel(dlt_level)
 
 
 def _settings(data_dir: Path, pipelines_dir: Path | None, destination: str) -> RunSettings:
@@ -253,8 +260,11 @@ def status(
         f"last load    {last}"
         + (f" (load id {report.last_load_id})" if report.last_load_id else "")
     )
-    if report.pending_packages:
-        typer.echo(f"pending      {report.pending_packages} package(s); the next run loads them")
+    pending = report.pending_packages
+    typer.echo(
+        f"pending      {pending} load package{'' if pending == 1 else 's'}"
+        + ("; the next run loads them first" if pending else "")
+    )
     if report.row_counts is None:
         typer.echo(f"rows         unknown ({report.unreadable})")
     elif not report.row_counts:
@@ -282,12 +292,15 @@ def reset(
     from pipelines import run
 
     what = "the state and ALL loaded tables" if drop_data else "the state (cursor); data is kept"
+    settings = _settings(data_dir, pipelines_dir, destination)
     if not yes:
         if not sys.stdin.isatty():
             _fail("reset needs confirmation: run it on a terminal or pass --yes")
-        typer.confirm(f"Forget {what} of pipeline wxm ({destination})?", abort=True)
+        typer.confirm(
+            f"Forget {what} of pipeline {settings.pipeline_name} ({destination})?", abort=True
+        )
     with _errors_as_one_line():
-        had_state = run.reset(_settings(data_dir, pipelines_dir, destination), drop_data=drop_data)
+        had_state = run.reset(settings, drop_data=drop_data)
     typer.echo(f"wxm reset ok: forgot {what}" if had_state else "wxm reset ok: nothing to forget")
 
 
@@ -366,8 +379,9 @@ def demo(
             answer.add_row(*("" if value is None else str(value) for value in row))
         console.print(answer)
     console.print(
-        f'\nTry your own: duckdb {result.database}   (or python -c "import duckdb; '
-        f"duckdb.connect('{result.database}').sql('SELECT * FROM wxm.responses LIMIT 5').show()\")",
+        f'\nTry your own: .venv/bin/python -c "import duckdb; '
+        f"duckdb.connect('{result.database}', read_only=True)"
+        f".sql('SELECT * FROM wxm.responses LIMIT 5').show()\"   (or the separate duckdb CLI)",
         markup=False,
         soft_wrap=True,
     )

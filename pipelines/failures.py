@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
@@ -12,6 +13,7 @@ from dlt.common.configuration.exceptions import (
 from dlt.common.destination.exceptions import InvalidDestinationReference, UnknownDestinationModule
 
 from pipelines.errors import PipelineError
+from pipelines.settings import PIPELINE_NAME
 from sources.wxm.exceptions import (
     ApiError,
     AuthenticationError,
@@ -65,20 +67,19 @@ def explain(exc: BaseException) -> str:
         if isinstance(found, PipelineError):
             return _one_line(str(found))
     for found in chain:
+        # the source's messages already say what to do; add a fix only where one does not
         if isinstance(found, AuthenticationError):
-            return _one_line(
-                f"login to WXM failed ({found}): check sources.wxm.username and "
-                "sources.wxm.api_key in .dlt/secrets.toml or SOURCES__WXM__USERNAME/API_KEY"
+            fix = (
+                "set SOURCES__WXM__USERNAME and SOURCES__WXM__API_KEY "
+                "(or [sources.wxm] in .dlt/secrets.toml)"
             )
+            return _one_line(_with_fix("login to WXM failed", found, fix))
         if isinstance(found, ReconciliationError):
-            return _one_line(
-                f"reconciliation failed ({found}); the cursor did not move: run `wxm sync` "
-                "again, and report it if it repeats"
-            )
+            return _one_line(f"reconciliation failed: {found}")
         if isinstance(found, ApiError):
-            return _one_line(f"WXM API error ({found}): check sources.wxm.base_url and retry")
+            return _one_line(_with_fix("WXM API error", found, "check sources.wxm.base_url"))
         if isinstance(found, WxmError):
-            return _one_line(f"WXM error: {found}")
+            return _one_line(_with_fix("WXM error", found, "check the [sources.wxm] settings"))
     for found in chain:
         if isinstance(found, ConfigFieldMissingException):
             return _one_line(_missing_config(found))
@@ -99,6 +100,17 @@ def explain(exc: BaseException) -> str:
             return _one_line(_duckdb_locked(message))
     root = chain[-1]
     return _one_line(f"{type(root).__name__}: {root}")
+
+
+_FIX_WORDS = ("sources.wxm.", "SOURCES__WXM__", "again", "check ", "set ", "use ")
+
+
+def _with_fix(what: str, error: BaseException, fix: str) -> str:
+    """`what: message`, with `fix` appended only when the message names none itself."""
+    message = str(error)
+    if any(word in message for word in _FIX_WORDS):
+        return f"{what}: {message}"
+    return f"{what} ({message}): {fix} and retry"
 
 
 def duckdb_locked_error(exc: BaseException) -> PipelineError | None:
@@ -131,16 +143,33 @@ def _duckdb_locked(message: str) -> str:
 def _missing_config(exc: ConfigFieldMissingException) -> str:
     """Build the line for missing configuration or credentials, naming where to set them."""
     fields = ", ".join(exc.fields)
-    keys: list[str] = []
-    for field, traces in exc.traces.items():
-        lookups = [getattr(trace, "key", "") for trace in traces]
-        env = next((key for key in lookups if key.isupper()), "")
-        keys.append(env or field)
-    where = ", ".join(dict.fromkeys(keys))
+    keys = [_env_name(field, exc.traces.get(field, [])) for field in exc.fields]
+    sections = sorted({".".join(key.lower().split("__")[:-1]) for key in keys} - {""})
+    where = " or ".join(f"[{section}]" for section in sections)
     return (
-        f"missing configuration: {fields}; set it in .dlt/secrets.toml (see "
-        f".dlt/secrets.toml.example) or as environment variables ({where})"
+        f"missing configuration ({fields}): set {', '.join(dict.fromkeys(keys))} "
+        f"(or {where or 'them'} in .dlt/secrets.toml, see .dlt/secrets.toml.example)"
     )
+
+
+def _env_name(field: str, traces: Iterable[object]) -> str:
+    """The environment variable a user should set for `field`, from dlt's lookup trace.
+
+    dlt first looks under the pipeline's name (`WXM__SOURCES__WXM__WXM__USERNAME`) and under the
+    section doubled; the name to give is the full one without either
+    (`SOURCES__WXM__USERNAME`).
+    """
+    best = ""
+    for trace in traces:
+        key = str(getattr(trace, "key", ""))
+        parts = key.split("__")
+        if not key.isupper() or parts[0].startswith(PIPELINE_NAME.upper()):
+            continue
+        if any(first == second for first, second in itertools.pairwise(parts)):
+            continue
+        if len(parts) > len(best.split("__")) or not best:
+            best = key
+    return best or field.upper()
 
 
 def _one_line(message: str) -> str:

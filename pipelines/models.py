@@ -6,7 +6,7 @@ import logging
 
 import duckdb
 
-from pipelines.destinations import DUCKDB, PARQUET
+from pipelines.destinations import DUCKDB, PARQUET, check_delta_tables
 from pipelines.failures import duckdb_locked_error
 from pipelines.settings import DATASET_NAME, RunSettings
 
@@ -37,6 +37,7 @@ def build_after_load(settings: RunSettings) -> None:
             con.close()
         logger.info("Built the models in `%s`", settings.duckdb_path)
     elif settings.destination == PARQUET:
+        check_delta_tables(settings)
         build_catalog(settings.parquet_dir, settings.catalog_path)
         logger.info("Wrote the catalog `%s`", settings.catalog_path)
     else:

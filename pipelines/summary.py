@@ -73,7 +73,13 @@ class RunSummary:
                 responses += f", {self.changes.deleted} deleted upstream"
         rows = " ".join(f"{table}={count}" for table, count in sorted(self.rows.items()))
         return (
-            f"wxm {self.command} ok ({self.destination}): {self.windows} windows, "
-            f"{self.requests} requests, {self.rate_limited} 429s, {self.retries} retries; "
+            f"wxm {self.command} ok ({self.destination}): {_count(self.windows, 'window')}, "
+            f"{_count(self.requests, 'request')}, {self.rate_limited} 429s, "
+            f"{_count(self.retries, 'retry', 'retries')}; "
             f"{responses}; rows {rows or 'none'}; {self.duration_s:.1f} s"
         )
+
+
+def _count(number: int, singular: str, plural: str = "") -> str:
+    """`1 window`, `2 windows` (or the given plural)."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

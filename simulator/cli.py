@@ -36,14 +36,22 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every SimulatorConfig field has a flag."""
     d = SimulatorConfig()
     p = argparse.ArgumentParser(
-        prog="python -m simulator", description="Local simulator of the WXM REST API."
+        prog="python -m simulator",
+        description="Local simulator of the WXM REST API.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--host", default=d.host, help="interface to bind (loopback only by default)")
     p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--responses", type=int, default=d.responses)
-    p.add_argument("--days", type=float, default=d.days)
+    p.add_argument(
+        "--seed", type=int, default=d.seed, help="seed of all generated data (same seed, same data)"
+    )
+    p.add_argument(
+        "--responses", type=int, default=d.responses, help="responses generated at start-up"
+    )
+    p.add_argument(
+        "--days", type=float, default=d.days, help="days of history the responses spread over"
+    )
     p.add_argument(
         "--now",
         type=_instant,
@@ -51,13 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="pin the account's start-up instant (ISO 8601 with zone)",
     )
     p.add_argument("--rate-limit", type=float, default=d.rate_limit, help="requests/s; 0 = off")
-    p.add_argument("--latency-ms", type=float, default=d.latency_ms)
-    p.add_argument("--row-cost-us", type=float, default=d.row_cost_us)
-    p.add_argument("--username", default=d.username)
-    p.add_argument("--api-key", default=d.api_key)
-    p.add_argument("--password", default=d.password)
-    p.add_argument("--token-ttl", type=float, default=d.token_ttl)
-    p.add_argument("--first-page", choices=["both", "zero", "one"], default=d.first_page)
+    p.add_argument(
+        "--latency-ms", type=float, default=d.latency_ms, help="latency added to every request"
+    )
+    p.add_argument(
+        "--row-cost-us",
+        type=float,
+        default=d.row_cost_us,
+        help="extra latency per response served (microseconds)",
+    )
+    p.add_argument("--username", default=d.username, help="the accepted login user")
+    p.add_argument("--api-key", default=d.api_key, help="the accepted API key")
+    p.add_argument(
+        "--password", default=d.password, help="accepted login password (besides the API key)"
+    )
+    p.add_argument(
+        "--token-ttl", type=float, default=d.token_ttl, help="access token lifetime in seconds"
+    )
+    p.add_argument(
+        "--first-page",
+        choices=["both", "zero", "one"],
+        default=d.first_page,
+        help="page numbering: both (pages 0 and 1 are the first), zero- or one-based",
+    )
     p.add_argument(
         "--exclusive-bounds",
         action="store_true",
@@ -69,11 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.send_retry_after,
         help="send Retry-After with 429 (true/false)",
     )
-    p.add_argument("--retry-after-seconds", type=int, default=d.retry_after_seconds)
-    p.add_argument("--fraction-digits", type=int, choices=[0, 3, 7], default=d.fraction_digits)
+    p.add_argument(
+        "--retry-after-seconds",
+        type=int,
+        default=d.retry_after_seconds,
+        help="the Retry-After value sent with a 429",
+    )
+    p.add_argument(
+        "--fraction-digits",
+        type=int,
+        choices=[0, 3, 7],
+        default=d.fraction_digits,
+        help="fraction-of-second digits in timestamps",
+    )
     p.add_argument("--no-z", action="store_true", help="timestamps without the trailing Z")
-    p.add_argument("--max-rows", type=int, default=d.max_rows)
-    p.add_argument("--cache-size", type=int, default=d.cache_size)
+    p.add_argument(
+        "--max-rows", type=int, default=d.max_rows, help="largest accepted page size (400 above)"
+    )
+    p.add_argument(
+        "--cache-size", type=int, default=d.cache_size, help="served responses kept serialized"
+    )
     p.add_argument("--admin", action="store_true", help="enable the /_admin routes")
     return p
 
