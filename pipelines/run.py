@@ -40,6 +40,7 @@ from pipelines.destinations import (
 from pipelines.errors import PipelineError
 from pipelines.failures import duckdb_locked_error
 from pipelines.locking import pipeline_lock
+from pipelines.memory import limit_arenas, release_free_memory
 from pipelines.models import build_after_load
 from pipelines.settings import DATASET_NAME, RunSettings, arrow_row_columns, no_dlt_telemetry
 from pipelines.state import find_cursor
@@ -66,6 +67,7 @@ def make_pipeline(settings: RunSettings, plan: DestinationPlan) -> dlt.Pipeline:
     """
     no_dlt_telemetry()
     arrow_row_columns()
+    limit_arenas()
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         dataset_name=DATASET_NAME,
@@ -246,9 +248,11 @@ def _run_sources(
         began = time.monotonic()
         logger.info("Extract started")
         pipeline.extract(source, **extract_args)
+        release_free_memory()
         extracted = time.monotonic()
         logger.info("Normalize started")
         normalize_info = pipeline.normalize()
+        release_free_memory()
         normalized = time.monotonic()
         for table, count in normalize_info.row_counts.items():
             if not table.startswith("_dlt"):

@@ -119,6 +119,9 @@ class WindowFetcher:
         self.pool = ThreadPoolExecutor(max(1, settings.max_in_flight), "wxm-request")
         self._page_base: int | None = None
         self._base_lock = threading.Lock()
+        self._kept: dict[tuple[datetime, datetime, int], AnswersPage] = {}
+        """Pages read while planning, handed to the window's first read (then forgotten)."""
+        self._kept_lock = threading.Lock()
 
     def close(self) -> None:
         """Stop the request pool (queued requests are dropped)."""
@@ -171,14 +174,64 @@ class WindowFetcher:
         return min(instants) if instants else None
 
     def plan(self, start: datetime, end: datetime) -> list[Window]:
-        """Windows of at most `pages_per_window` pages over `[start, end]`."""
+        """Windows of at most `pages_per_window` pages over `[start, end]`.
+
+        The span's first page is read first: its `totalCount` plans a span that fits one window
+        without any `/api/answers/count` call (that page is then the window's first page), and
+        is the first count of a larger span's planning.
+        """
         target = self.settings.page_size * self.settings.pages_per_window
-        return plan_windows(start, end, self.count_many, target=target)
+        whole = Window(start, end)
+        base = self.page_base(whole)
+        first = self._kept_page(whole, base)
+        total = first.total_count
+        if total is not None and 0 < total <= target:
+            logger.info(
+                "planned 1 window over %s (%d responses, from its first page)", whole, total
+            )
+            return [Window(start, end, total)]
+        self._forget(whole)
+        if total is None or total <= 0:  # no count on pages, or nothing: counts decide
+            return plan_windows(start, end, self.count_many, target=target)
+        known = {(start, end): total}
+
+        def count_many(spans: Sequence[Span]) -> list[int]:
+            if len(spans) == 1 and spans[0] in known:
+                return [known.pop(spans[0])]  # only once: a recount asks the API
+            return self.count_many(spans)
+
+        return plan_windows(start, end, count_many, target=target)
+
+    def _kept_page(self, window: Window, number: int) -> AnswersPage:
+        """Page `number` of a window, read now or earlier, kept for the window's first read."""
+        key = (window.start, window.end, number)
+        with self._kept_lock:
+            kept = self._kept.get(key)
+        if kept is not None:
+            return kept
+        page = self.client.answers_page(
+            filter_by(window.start, window.end), number, self.settings.page_size
+        )
+        self._keep(window, number, page)
+        return page
+
+    def _keep(self, window: Window, number: int, page: AnswersPage) -> None:
+        with self._kept_lock:
+            self._kept[(window.start, window.end, number)] = page
+
+    def _forget(self, window: Window) -> None:
+        with self._kept_lock:
+            for key in [k for k in self._kept if k[:2] == (window.start, window.end)]:
+                del self._kept[key]
 
     # --- pages ---------------------------------------------------------------------------------
 
     def page(self, window: Window, number: int) -> AnswersPage:
-        """One page of a window."""
+        """One page of a window (a page kept from planning is used once, then read anew)."""
+        with self._kept_lock:
+            kept = self._kept.pop((window.start, window.end, number), None)
+        if kept is not None:
+            return kept
         return self.client.answers_page(
             filter_by(window.start, window.end), number, self.settings.page_size
         )
@@ -191,11 +244,14 @@ class WindowFetcher:
         """
         with self._base_lock:
             if self._page_base is None:
-                self._page_base = self._detect_page_base(window)
+                detected = self._detect_page_base(window)
+                if detected is None:  # an empty page 0 proves nothing: ask again next time
+                    return 1
+                self._page_base = detected
                 logger.info("WXM page numbering starts at %d", self._page_base)
             return self._page_base
 
-    def _detect_page_base(self, window: Window) -> int:
+    def _detect_page_base(self, window: Window) -> int | None:
         try:
             first = self.page(window, 0)
         except ApiError as error:
@@ -203,11 +259,15 @@ class WindowFetcher:
                 return 1
             raise
         if not first.responses:
-            return 1
+            return None
         if first.current_page == 1:
+            self._keep(window, 1, first)
             return 1
         second = self.page(window, 1)
         same = [a.get("id") for a in first.responses] == [a.get("id") for a in second.responses]
+        if not same:
+            self._keep(window, 0, first)
+        self._keep(window, 1, second)
         return 1 if same else 0
 
     def fetch_window(self, window: Window) -> list[dict[str, Any]]:

@@ -105,3 +105,28 @@ def test_a_count_the_pages_never_reach_raises() -> None:
     with pytest.raises(ReconciliationError, match="25 responses but 20"):
         fetcher.fetch_window(Window(WINDOW.start, WINDOW.end, 25))
     assert fetcher.stats.reconciliation_retries == 2
+
+
+class CountingApi(AnswersApi):
+    """An `AnswersApi` that also counts `/api/answers/count` calls."""
+
+    def __init__(self, ids: list[str], first: int) -> None:
+        super().__init__(ids, first)
+        self.counts = 0
+
+    def __call__(self, request: Any) -> tuple[int, Any, dict[str, str]]:
+        if request.path_url.endswith("/count"):
+            self.counts += 1
+        return super().__call__(request)
+
+
+@pytest.mark.parametrize("first", [0, 1])
+def test_a_span_that_fits_one_window_is_planned_from_its_first_page(first: int) -> None:
+    ids = [f"r{i}" for i in range(35)]
+    api = CountingApi(ids, first)
+    fetcher = fetcher_for(api)
+    windows = fetcher.plan(WINDOW.start, WINDOW.end)
+    assert windows == [Window(WINDOW.start, WINDOW.end, 35)]
+    assert [a["id"] for a in fetcher.fetch_window(windows[0])] == ids
+    assert api.counts == 0
+    assert len(api.pages_served) == 4 + (1 if first == 1 else 0)  # detection reads are reused
