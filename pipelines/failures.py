@@ -102,15 +102,17 @@ def explain(exc: BaseException) -> str:
     return _one_line(f"{type(root).__name__}: {root}")
 
 
-_FIX_WORDS = ("sources.wxm.", "SOURCES__WXM__", "again", "check ", "set ", "use ")
+_SETTING_WORDS = ("sources.wxm.", "SOURCES__WXM__", "check ", "use ")
 
 
 def _with_fix(what: str, error: BaseException, fix: str) -> str:
-    """`what: message`, with `fix` appended only when the message names none itself."""
+    """`what: message`, with `fix` added only when the message names no setting to fix itself."""
     message = str(error)
-    if any(word in message for word in _FIX_WORDS):
+    if any(word in message for word in _SETTING_WORDS):
         return f"{what}: {message}"
-    return f"{what} ({message}): {fix} and retry"
+    if "again" in message:  # "try again later": the fix is for when it does not pass
+        return f"{what}: {message}; if it persists, {fix}"
+    return f"{what}: {message}: {fix} and retry"
 
 
 def duckdb_locked_error(exc: BaseException) -> PipelineError | None:

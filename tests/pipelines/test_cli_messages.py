@@ -96,3 +96,20 @@ def test_every_simulator_option_has_help() -> None:
         if action.option_strings and not action.help
     ]
     assert missing == []
+
+
+def test_a_wxm_error_with_its_own_fix_gets_no_second_one() -> None:
+    from pipelines.failures import explain
+    from sources.wxm.exceptions import ApiError
+
+    named = explain(ApiError("could not reach WXM (ConnectionError): check sources.wxm.base_url"))
+    assert (
+        named == "WXM API error: could not reach WXM (ConnectionError): check sources.wxm.base_url"
+    )
+    later = explain(ApiError("WXM's login kept failing (HTTP 503); try again later"))
+    assert later == (
+        "WXM API error: WXM's login kept failing (HTTP 503); try again later; "
+        "if it persists, check sources.wxm.base_url"
+    )
+    bare = explain(ApiError("HTTP 500 from `GET /api/questions`"))
+    assert bare.endswith(": check sources.wxm.base_url and retry")
