@@ -23,7 +23,15 @@ from transforms.answer_typing import TypedValue, split_options, type_answer
 from transforms.catalog import Catalog, QuestionInfo, derive_label, parse_nps_range
 from transforms.pii import CONTACT_FIELDS, PiiMode, PiiPolicy
 from transforms.scores import nps_category, response_scores
-from transforms.tables import RESPONSE_TABLES, TABLES, ColumnSpec, TableSpec, conform, dlt_columns
+from transforms.tables import (
+    RESPONSE_TABLES,
+    TABLES,
+    ColumnSpec,
+    TableSpec,
+    coerce,
+    conform,
+    dlt_columns,
+)
 from transforms.timestamps import parse_timestamp
 
 __all__ = [
@@ -57,6 +65,14 @@ _TICKET_PERSON_FIELDS = (
     "next_escalation_user",
     "current_assigned_to",
 )
+
+
+def _text(value: Any) -> str | None:
+    """A `text` column's value: strings as they are, anything else as `conform` coerces it."""
+    if value is None or type(value) is str:
+        return value
+    coerced: str | None = coerce(value, "text")
+    return coerced
 
 
 def content_hash(answer: Mapping[str, Any]) -> str:
@@ -178,25 +194,24 @@ class Shaper:
         is_pii = question is not None and question.is_pii
         if is_pii:
             value = self.pii.protect_answer(value)
-        return conform(
-            "answers",
-            {
-                "response_id": response_id,
-                "question_id": item["questionId"],
-                "questionnaire": questionnaire,
-                "response_date_time": response_time,
-                "question_label": label,
-                "question_text": shown_text if shown_text else (question and question.text),
-                "display_type": question.display_type if question else None,
-                "value_kind": value.kind,
-                "value_number": value.value_number,
-                "value_text": value.value_text,
-                "value_date": value.value_date,
-                "value_options": value.value_options,
-                "is_pii": is_pii,
-                "question_known": question is not None,
-            },
-        )
+        # NOTE: built directly (not through `conform`, the hot spot of shaping): every value below
+        # is already of its column's type except the API's own fields, which `_text` coerces.
+        return {
+            "response_id": response_id,
+            "question_id": _text(item["questionId"]),
+            "questionnaire": _text(questionnaire),
+            "response_date_time": response_time,
+            "question_label": _text(label),
+            "question_text": _text(shown_text if shown_text else (question and question.text)),
+            "display_type": _text(question.display_type) if question else None,
+            "value_kind": value.kind,
+            "value_number": value.value_number,
+            "value_text": _text(value.value_text),
+            "value_date": value.value_date,
+            "value_options": value.value_options,
+            "is_pii": is_pii,
+            "question_known": question is not None,
+        }
 
     def _note_row(self, response_id: str, index: int, note: Mapping[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {
