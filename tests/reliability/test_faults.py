@@ -107,7 +107,7 @@ def test_a_token_revoked_on_every_call_fails_clearly_and_loses_nothing(
     sim = scenario.start()
     scenario.sync_ok()
     sim.account.advance(60, new_responses=5)
-    sim.faults.add("revoke_token", count=1000, route="answers/count")
+    sim.faults.add("revoke_token", count=1000, route="answers/page")
     failed = scenario.cli("sync")
     assert failed.exit_code == 1
     line = one_error_line(failed.stderr)
