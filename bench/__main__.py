@@ -183,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     missed = report.misses(figures)
     if missed:
         print("\nTargets missed:\n" + "\n".join(missed))
+    failed = report.failures(harness.records)
+    if failed:
+        print("\nFailed runs:\n" + "\n".join(failed))
     print(f"\nwritten {out} ({elapsed / 60:.1f} min; logs in {work_dir})")
     return 0 if all(r.ok for r in harness.records) else 1
 

@@ -134,6 +134,21 @@ def misses(figures: Sequence[Figure]) -> list[str]:
     return out
 
 
+def failures(records: Sequence[RunRecord]) -> list[str]:
+    """One line per failed run, with the last line of its error output."""
+    out = []
+    for r in records:
+        if r.ok:
+            continue
+        lines = [line for line in (r.error or "").splitlines() if line.strip()]
+        last = lines[-1].strip() if lines else "no output"
+        out.append(
+            f"- {r.scenario} / {r.variant} {r.mode} → {r.destination} ({r.sim}, {r.note or 'run'}) "
+            f"failed after {r.wall_s:.0f} s: `{last[:300]}`"
+        )
+    return out
+
+
 def render(
     figures: Sequence[Figure],
     records: Sequence[RunRecord],
@@ -165,6 +180,9 @@ def render(
     missed = misses(figures)
     if missed:
         parts += ["## Targets missed", "", *missed, ""]
+    failed = failures(records)
+    if failed:
+        parts += ["## Failed runs", "", *failed, ""]
     parts += [
         "## Machine",
         "",
