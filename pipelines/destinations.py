@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 DUCKDB = "duckdb"
 PARQUET = "parquet"
 LOADS_TABLE = "_dlt_loads"
-DUCKDB_MEMORY_LIMIT = "256MB"
-"""DuckDB's own memory cap while loading (it spills to disk beyond it); its default is 80 % of
-RAM, which let a 1M-response load take gigabytes."""
+DUCKDB_GLOBAL_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
+"""DuckDB settings while loading. Its default memory cap is 80 % of RAM, which let a 1M-response
+load take gigabytes; 256MB was too small for the upsert of a 7-day lookback into a 200k-response
+warehouse (an out-of-memory error, measured by `make bench`), so 1GB, with insertion order off
+so that more operators can spill to disk."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def plan_destination(settings: RunSettings) -> DestinationPlan:
             DUCKDB,
             credentials=DuckDbCredentials(
                 str(settings.duckdb_path.resolve()),
-                global_config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+                global_config=dict(DUCKDB_GLOBAL_CONFIG),
             ),
             preferred_loader_file_format="parquet",
         )
