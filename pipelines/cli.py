@@ -172,6 +172,34 @@ def _with_progress(enabled: bool, work: Callable[[Any], Any]) -> Any:
         return work(stats)
 
 
+def _run_and_summarise(
+    data_dir: Path,
+    pipelines_dir: Path | None,
+    destination: str,
+    quiet: bool,
+    progress: bool | None,
+    work: Callable[[Any, Any], Any],
+) -> None:
+    """Run `work(settings, stats)` (a sync or a backfill) and print its one summary line.
+
+    Args:
+        data_dir: the `--data-dir` option.
+        pipelines_dir: the `--pipelines-dir` option.
+        destination: the `--destination` option.
+        quiet: print nothing on success (and show no progress).
+        progress: the `--progress/--no-progress` option (None: only on a terminal).
+        work: the run, called with the settings and fresh `SyncStats`.
+    """
+    from pipelines.progress import wants_progress
+
+    with _errors_as_one_line():
+        settings = _settings(data_dir, pipelines_dir, destination)
+        show = wants_progress(progress) and not quiet
+        summary = _with_progress(show, lambda stats: work(settings, stats))
+    if not quiet:
+        typer.echo(summary.line())
+
+
 @app.command()
 def sync(
     data_dir: DataDir = DEFAULT_DATA_DIR,
@@ -192,19 +220,17 @@ def sync(
     """Incremental sync (for cron): new, late and edited responses since the cursor."""
     setup_logging(verbose, quiet)
     from pipelines import run
-    from pipelines.progress import wants_progress
 
-    with _errors_as_one_line():
-        settings = _settings(data_dir, pipelines_dir, destination)
-        show = wants_progress(progress) and not quiet
-        summary = _with_progress(
-            show,
-            lambda stats: run.sync(
-                settings, start_date=start_date, rescan_days=rescan, stats=stats
-            ),
-        )
-    if not quiet:
-        typer.echo(summary.line())
+    _run_and_summarise(
+        data_dir,
+        pipelines_dir,
+        destination,
+        quiet,
+        progress,
+        lambda settings, stats: run.sync(
+            settings, start_date=start_date, rescan_days=rescan, stats=stats
+        ),
+    )
 
 
 @app.command()
@@ -224,19 +250,17 @@ def backfill(
     """Load a date range in chunks without moving the incremental cursor."""
     setup_logging(verbose, quiet)
     from pipelines import run
-    from pipelines.progress import wants_progress
 
-    with _errors_as_one_line():
-        settings = _settings(data_dir, pipelines_dir, destination)
-        show = wants_progress(progress) and not quiet
-        summary = _with_progress(
-            show,
-            lambda stats: run.backfill(
-                settings, date_from=date_from, date_to=date_to, chunk_days=chunk_days, stats=stats
-            ),
-        )
-    if not quiet:
-        typer.echo(summary.line())
+    _run_and_summarise(
+        data_dir,
+        pipelines_dir,
+        destination,
+        quiet,
+        progress,
+        lambda settings, stats: run.backfill(
+            settings, date_from=date_from, date_to=date_to, chunk_days=chunk_days, stats=stats
+        ),
+    )
 
 
 @app.command()

@@ -14,6 +14,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -113,14 +114,7 @@ def sync(
         args["lookback_days"] = float(rescan_days)
     stats = stats if stats is not None else SyncStats()
 
-    settings.prepare()
-    plan = plan_destination(settings)
-    with pipeline_lock(settings.lock_path, settings.pipeline_name):
-        check_owner(settings, FOREIGN_FILE_FIX)
-        check_delta_tables(settings)
-        pipeline = make_pipeline(settings, plan)
-        outcome = _Outcome()
-        _finish_pending(pipeline, outcome)
+    with _locked_run(settings) as (pipeline, plan, outcome):
         old_cursor = _cursor(pipeline)
         _run_sources(pipeline, plan, settings, [wxm_source(stats=stats, **args)], outcome)
         new_cursor = _cursor(pipeline)
@@ -173,14 +167,7 @@ def backfill(
         raise PipelineError(f"--chunk-days {chunk_days} must be positive")
     stats = stats if stats is not None else SyncStats()
 
-    settings.prepare()
-    plan = plan_destination(settings)
-    with pipeline_lock(settings.lock_path, settings.pipeline_name):
-        check_owner(settings, FOREIGN_FILE_FIX)
-        check_delta_tables(settings)
-        pipeline = make_pipeline(settings, plan)
-        outcome = _Outcome()
-        _finish_pending(pipeline, outcome)
+    with _locked_run(settings) as (pipeline, plan, outcome):
         # the source clamps each chunk to its own fixed end, which is later than this one
         scan_end = fixed_end()
         sources = _backfill_sources(start, end, chunk_days, stats, dict(source_args or {}))
@@ -193,6 +180,26 @@ def backfill(
         _mark_deleted(settings, spans, outcome)
         build_after_load(settings)
     return _summary("backfill", settings, stats, outcome, started)
+
+
+@contextmanager
+def _locked_run(
+    settings: RunSettings,
+) -> Iterator[tuple[dlt.Pipeline, DestinationPlan, _Outcome]]:
+    """Hold the pipeline's lock for one run: checks, the dlt pipeline, and pending packages loaded.
+
+    Yields:
+        the pipeline, its destination plan, and the outcome the run's steps add to.
+    """
+    settings.prepare()
+    plan = plan_destination(settings)
+    with pipeline_lock(settings.lock_path, settings.pipeline_name):
+        check_owner(settings, FOREIGN_FILE_FIX)
+        check_delta_tables(settings)
+        pipeline = make_pipeline(settings, plan)
+        outcome = _Outcome()
+        _finish_pending(pipeline, outcome)
+        yield pipeline, plan, outcome
 
 
 def _backfill_sources(
